@@ -1,0 +1,30 @@
+"""create_app: the only place matcher is wired together."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shared.bus import Bus
+from shared.events import BankAccountRegistered
+from shared.identity import IDENTITY_HANDLERS
+from shared.service import ServiceSpec, build_app
+
+from .adapters.repository import MatcherUnitOfWork
+from .api import router
+from .handlers import on_bank_account_registered
+from .settings import MatcherSettings
+
+SPEC = ServiceSpec(
+    name="matcher",
+    title="Mutabık matcher",
+    description="Proposes the contra account of every bank movement, learns from the operator, "
+    "and hands balanced vouchers to the ERP exactly once.",
+    migrations="matcher:migrations",
+    routers=[router],
+    handlers={**IDENTITY_HANDLERS, BankAccountRegistered.type: on_bank_account_registered},
+    uow_class=MatcherUnitOfWork,
+)
+
+
+def create_app(settings: MatcherSettings | None = None, *, bus: Bus | None = None) -> FastAPI:
+    return build_app(SPEC, settings or MatcherSettings(), bus=bus)

@@ -1,0 +1,4 @@
+from reconciliation.adapters.orm import metadata
+from shared.migrations import run_env
+
+run_env(metadata)

@@ -1,0 +1,1 @@
+"""Code every Mutabık service uses. Nothing here imports a service, and nothing has import-time effects."""

@@ -1,0 +1,18 @@
+"""Which service consumes which events. Every service declares all of it on start, so an event
+published before its consumer ever ran waits in the consumer's durable queue instead of vanishing."""
+
+from __future__ import annotations
+
+from .base import Topology
+
+IDENTITY = "reconciliation.api_key.*"
+
+SUBSCRIPTIONS: Topology = {
+    "bank-ingest": (IDENTITY,),
+    "matcher": (IDENTITY, "bank_ingest.account.registered"),
+    "reconciliation": (),
+    "notifier": (IDENTITY,),
+    "portal": (IDENTITY,),
+}
+
+SERVICES: tuple[str, ...] = tuple(SUBSCRIPTIONS)

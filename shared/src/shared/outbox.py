@@ -1,0 +1,101 @@
+"""The transactional outbox and its relay to the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .bus import Bus
+from .events import Envelope
+from .tables import outbox
+
+log = structlog.get_logger(__name__)
+
+
+async def add(session: AsyncSession, envelope: Envelope) -> None:
+    await session.execute(
+        insert(outbox).values(
+            event_id=envelope.id,
+            routing_key=envelope.type,
+            body=envelope.model_dump_json(),
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
+async def backlog(session: AsyncSession) -> int:
+    return (await session.execute(select(func.count()).select_from(outbox))).scalar_one()
+
+
+class OutboxRelay:
+    """Moves committed outbox rows to the bus in batches; a row is deleted only after the broker
+    confirmed it. A crash after the confirm and before the delete republishes it: consumers'
+    inboxes make that harmless."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        bus: Bus,
+        *,
+        skip_locked: bool,
+        batch_size: int = 500,
+        poll_seconds: float = 0.5,
+        on_published: Callable[[int], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._bus = bus
+        self._skip_locked = skip_locked
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._on_published = on_published
+        self._wakeup = asyncio.Event()
+        self.last_error: str | None = None
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                published = await self.relay_once()
+                failures, self.last_error = 0, None
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the broker or database is away: keep the rows
+                failures += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                delay = min(0.2 * 2**failures, 5.0)
+                log.warning("outbox relay failed; retrying", error=self.last_error, retry_in=delay)
+                await asyncio.sleep(delay)
+                continue
+            if published < self._batch_size:
+                await self._wait()
+
+    async def _wait(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_seconds)
+        self._wakeup.clear()
+
+    async def relay_once(self) -> int:
+        """Publish one batch; return how many rows it moved."""
+        async with self._sessions() as session, session.begin():
+            query = (
+                select(outbox.c.seq, outbox.c.body).order_by(outbox.c.seq).limit(self._batch_size)
+            )
+            if self._skip_locked:  # several relays of one service share the table safely
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.execute(query)).all()
+            if not rows:
+                return 0
+            await self._bus.publish([Envelope.model_validate_json(row.body) for row in rows])
+            await session.execute(delete(outbox).where(outbox.c.seq.in_([row.seq for row in rows])))
+        if self._on_published:
+            self._on_published(len(rows))
+        return len(rows)
