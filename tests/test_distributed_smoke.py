@@ -22,6 +22,8 @@ import aio_pika
 import asyncpg
 import httpx
 import pytest
+from aio_pika.abc import AbstractConnection
+from aio_pika.exceptions import AMQPConnectionError
 from sqlalchemy.engine import make_url
 
 from mutabik.distributed import Cluster, DistributedConfig, create_databases
@@ -106,10 +108,22 @@ async def _queues_with_prefix(prefix: str) -> list[str]:
     return [name for name in out.decode().split() if name.startswith(prefix)]
 
 
+async def _connect_rabbitmq(url: str, within: float = 30.0) -> AbstractConnection:
+    """Connects, waiting out a short broker outage (other tests stop and start RabbitMQ)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return await aio_pika.connect(url, timeout=5)
+        except (OSError, AMQPConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 async def _delete_rabbitmq_names(config: DistributedConfig) -> None:
-    queues = await _queues_with_prefix(config.queue_prefix + ".")
-    connection = await aio_pika.connect(config.amqp_url)
+    connection = await _connect_rabbitmq(config.amqp_url)
     try:
+        queues = await _queues_with_prefix(config.queue_prefix + ".")
         channel = await connection.channel()
         for queue in queues:
             await channel.queue_delete(queue)

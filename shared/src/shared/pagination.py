@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -23,11 +24,13 @@ def encode_cursor(*values: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps([str(v) for v in values]).encode()).decode()
 
 
-def decode_cursor(cursor: str, parts: int) -> list[str]:
+def decode_cursor(cursor: str, *converters: Callable[[str], Any]) -> tuple[Any, ...]:
+    """The values a cursor encodes, each passed through its converter (e.g. ``uuid.UUID``);
+    anything that does not decode or convert is the client's error, not ours."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(values, list) or len(values) != len(converters):
+            raise ValueError("wrong shape")
+        return tuple(convert(value) for convert, value in zip(converters, values, strict=True))
     except (ValueError, TypeError) as exc:
         raise BadRequest("Invalid cursor", field="cursor") from exc
-    if not isinstance(values, list) or len(values) != parts:
-        raise BadRequest("Invalid cursor", field="cursor")
-    return values

@@ -88,7 +88,7 @@ async def _running(
     try:
         await upgrade_to_head(engine, spec.migrations)
         sessions = session_factory(engine)
-        await the_bus.start()
+        await _start_with_retries(the_bus, within=settings.bus_startup_seconds)
         relay = OutboxRelay(
             sessions,
             the_bus,
@@ -124,6 +124,23 @@ async def _running(
             with contextlib.suppress(Exception):
                 await the_bus.close()
         await engine.dispose()
+
+
+async def _start_with_retries(bus: Bus, *, within: float) -> None:
+    """A broker that is restarting, or starts after us, is waited for — up to ``within`` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+    delay = 0.2
+    while True:
+        try:
+            await bus.start()
+            return
+        except Exception as exc:  # noqa: BLE001 - connection errors come in many types
+            if asyncio.get_running_loop().time() + delay > deadline:
+                raise
+            log.warning("bus not reachable yet; retrying", error=str(exc), retry_in=delay)
+            await bus.close()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def _document_problem_schema(app: FastAPI) -> None:

@@ -26,6 +26,8 @@ class ServiceSettings(BaseSettings):
     prefetch: int = 32
     retry_delays: tuple[float, ...] = (0.5, 2.0, 10.0)
     """Delay before each retry of a failed event; after the last one the event is dead-lettered."""
+    bus_startup_seconds: float = 60.0
+    """How long a starting service waits for the broker before giving up."""
     relay_poll_seconds: float = 0.5
     relay_batch_size: int = 500
     http_host: str = "127.0.0.1"

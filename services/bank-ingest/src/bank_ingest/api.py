@@ -90,8 +90,7 @@ async def list_bank_accounts(
 ) -> Page[BankAccountOut]:
     after = None
     if cursor:
-        created_at, account_id = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(created_at), uuid.UUID(account_id))
+        after = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
     async with uow:
         accounts = await uow.accounts.page(principal.tenant_id, after=after, limit=limit + 1)
     items = [BankAccountOut.model_validate(a) for a in accounts[:limit]]

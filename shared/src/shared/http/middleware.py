@@ -10,8 +10,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..logging import correlation_id
 from ..metrics import ServiceMetrics
+from .problems import internal_error
 
 HEADER = b"x-correlation-id"
+log = structlog.get_logger(__name__)
 
 
 class CorrelationIdMiddleware:
@@ -36,8 +38,22 @@ class CorrelationIdMiddleware:
                 message["headers"] = [*message["headers"], (HEADER, cid.encode())]
             await send(message)
 
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_id(message)
+
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, tracked)
+        except Exception:
+            # Answer here rather than in Starlette's outermost error handler, so the 500 still
+            # carries the correlation id that the logged traceback is filed under.
+            if started:
+                raise
+            log.exception("unhandled error", path=scope.get("path"))
+            await internal_error(scope.get("path", ""))(scope, receive, send_with_id)
         finally:
             structlog.contextvars.unbind_contextvars("correlation_id")
             correlation_id.reset(token)

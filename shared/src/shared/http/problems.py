@@ -60,16 +60,20 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     return problem_response(exc.status_code, body, dict(exc.headers or {}))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", path=request.url.path)
+def internal_error(path: str) -> JSONResponse:
     body = {
         "type": "https://mutabik.dev/problems/internal",
         "title": "Internal error",
         "status": 500,
         "detail": "The server failed to handle this request; it has been logged.",
-        "instance": request.url.path,
+        "instance": path,
     }
     return problem_response(500, body)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", path=request.url.path)
+    return internal_error(request.url.path)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
