@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -145,7 +146,9 @@ class Cluster:
 
 
 def run(config: DistributedConfig) -> None:
-    """Foreground: start everything, print where, stop everything on Ctrl-C."""
+    """Foreground: start everything, print where, stop everything on Ctrl-C or SIGTERM."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if the shell ignored it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwinds through `finally` below
     asyncio.run(create_databases(config))
     cluster = Cluster(config)
     cluster.start()
