@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -11,6 +10,7 @@ from pydantic import BaseModel
 
 from .. import outbox
 from ..auth import Principal
+from ..bus import DeadLetter
 from ..db import ping
 from ..runtime import Runtime
 from .deps import ADMIN, ANY_ROLE, get_runtime
@@ -102,22 +102,13 @@ async def me(principal: Principal = Depends(ANY_ROLE)) -> Me:
     )
 
 
-class DeadLetterOut(BaseModel):
-    message_id: str
-    routing_key: str
-    attempts: int
-    error: str
-    failed_at: datetime
-    body: str
-
-
 class Replayed(BaseModel):
     replayed: int
 
 
 @router.get(
     "/dead-letters",
-    response_model=list[DeadLetterOut],
+    response_model=list[DeadLetter],
     tags=["operations"],
     summary="Events this service could not handle",
 )
@@ -125,9 +116,8 @@ async def dead_letters(
     limit: int = Query(100, ge=1, le=1000),
     runtime: Runtime = Depends(get_runtime),
     _: Principal = Depends(ADMIN),
-) -> list[DeadLetterOut]:
-    letters = await runtime.bus.dead_letters(runtime.service, limit=limit)
-    return [DeadLetterOut(**letter.__dict__) for letter in letters]
+) -> list[DeadLetter]:
+    return await runtime.bus.dead_letters(runtime.service, limit=limit)
 
 
 class ReplayRequest(BaseModel):
