@@ -21,7 +21,6 @@ class ServiceEntry:
     module: str
     create_app: Callable[..., FastAPI]
     settings: type[ServiceSettings]
-    port: int
 
 
 SERVICES: dict[str, ServiceEntry] = {
@@ -32,18 +31,16 @@ SERVICES: dict[str, ServiceEntry] = {
             "bank_ingest",
             bank_ingest.create_app,
             bank_ingest.BankIngestSettings,
-            8101,
         ),
-        ServiceEntry("matcher", "matcher", matcher.create_app, matcher.MatcherSettings, 8102),
+        ServiceEntry("matcher", "matcher", matcher.create_app, matcher.MatcherSettings),
         ServiceEntry(
             "reconciliation",
             "reconciliation",
             reconciliation.create_app,
             reconciliation.ReconciliationSettings,
-            8103,
         ),
-        ServiceEntry("notifier", "notifier", notifier.create_app, notifier.NotifierSettings, 8104),
-        ServiceEntry("portal", "portal", portal.create_app, portal.PortalSettings, 8105),
+        ServiceEntry("notifier", "notifier", notifier.create_app, notifier.NotifierSettings),
+        ServiceEntry("portal", "portal", portal.create_app, portal.PortalSettings),
     )
 }
 

@@ -60,6 +60,13 @@ class Recorder:
             raise self.error("handler failed on purpose")
 
 
+async def until_dead_lettered(bus: Bus, count: int) -> None:
+    async def parked() -> bool:
+        return len(await bus.dead_letters("gamma")) == count
+
+    await eventually(parked, what=f"{count} dead letter(s)")
+
+
 async def test_routes_by_key_with_topic_patterns(bus: Bus):
     alpha, beta, gamma = Recorder(), Recorder(), Recorder()
     for name, handler in (("alpha", alpha), ("beta", beta), ("gamma", gamma)):
@@ -123,10 +130,7 @@ async def test_after_all_attempts_the_message_is_dead_lettered_then_replayed(bus
     poison, good = envelope("invoices.invoice.paid", n=1), envelope("invoices.invoice.paid", n=2)
     await bus.publish([poison, good])
 
-    async def parked() -> bool:
-        return len(await bus.dead_letters("gamma")) == 1
-
-    await eventually(parked, what="dead-lettering")
+    await until_dead_lettered(bus, 1)
     assert [e.id for e in recorder.received].count(poison.id) == 3  # 1 try + 2 retries
     assert good.id in [e.id for e in recorder.received]  # the poison did not block it
     [letter] = await bus.dead_letters("gamma")
@@ -146,10 +150,7 @@ async def test_a_permanent_error_is_dead_lettered_at_once(bus: Bus):
     await bus.consume("gamma", recorder)
     await bus.publish([envelope("invoices.invoice.paid")])
 
-    async def parked() -> bool:
-        return len(await bus.dead_letters("gamma")) == 1
-
-    await eventually(parked, what="dead-lettering")
+    await until_dead_lettered(bus, 1)
     assert len(recorder.received) == 1
     [letter] = await bus.dead_letters("gamma")
     assert letter.attempts == 1
@@ -161,10 +162,7 @@ async def test_replay_of_chosen_dead_letters_only(bus: Bus):
     first, second = envelope("invoices.invoice.paid", n=1), envelope("invoices.invoice.paid", n=2)
     await bus.publish([first, second])
 
-    async def both_parked() -> bool:
-        return len(await bus.dead_letters("gamma")) == 2
-
-    await eventually(both_parked, what="dead-lettering")
+    await until_dead_lettered(bus, 2)
     assert await bus.replay("gamma", [str(second.id)]) == 1
     await eventually(lambda: len(recorder.received) == 3, what="replay")
     assert recorder.received[-1].id == second.id

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -25,4 +24,3 @@ class Runtime:
     relay: OutboxRelay
     metrics: ServiceMetrics
     new_uow: Callable[[], UnitOfWork]
-    extras: dict[str, Any]

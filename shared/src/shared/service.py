@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +26,6 @@ from .uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
-StartupHook = Callable[[Runtime], Awaitable[None]]
-
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -41,7 +39,6 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     handlers: Mapping[str, EventHandler] = field(default_factory=dict)
     uow_class: type[UnitOfWork] = UnitOfWork
-    on_startup: Sequence[StartupHook] = ()
     version: str = "0.1.0"
 
 
@@ -101,11 +98,7 @@ async def _running(
         def new_uow() -> UnitOfWork:
             return spec.uow_class(sessions, on_commit_events=relay.wake)
 
-        runtime = Runtime(
-            spec.name, settings, engine, sessions, the_bus, relay, metrics, new_uow, {}
-        )
-        for hook in spec.on_startup:
-            await hook(runtime)
+        runtime = Runtime(spec.name, settings, engine, sessions, the_bus, relay, metrics, new_uow)
         tasks.append(asyncio.create_task(relay.run(), name=f"outbox-relay-{spec.name}"))
         if SUBSCRIPTIONS.get(spec.name):
             dispatcher = make_dispatcher(
