@@ -1,0 +1,1 @@
+"""Pure statement logic: decoding, parsing, checks. No database, no network, no framework."""
