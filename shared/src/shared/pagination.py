@@ -34,3 +34,10 @@ def decode_cursor(cursor: str, *converters: Callable[[str], Any]) -> tuple[Any, 
         return tuple(convert(value) for convert, value in zip(converters, values, strict=True))
     except (ValueError, TypeError) as exc:
         raise BadRequest("Invalid cursor", field="cursor") from exc
+
+
+def page_of(rows: list[T], limit: int, cursor_of: Callable[[T], tuple[Any, ...]]) -> Page[T]:
+    """A page from ``limit + 1`` fetched rows: the extra row only tells that more exist."""
+    items = rows[:limit]
+    more = len(rows) > limit
+    return Page(items=items, next_cursor=encode_cursor(*cursor_of(items[-1])) if more else None)

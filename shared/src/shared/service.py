@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,9 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     handlers: Mapping[str, EventHandler] = field(default_factory=dict)
     uow_class: type[UnitOfWork] = UnitOfWork
+    background: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    """Long-running jobs of the service (pollers, schedulers), started once the runtime is ready
+    and cancelled on shutdown."""
     version: str = "0.1.0"
 
 
@@ -105,6 +108,8 @@ async def _running(
                 spec.name, spec.handlers, new_uow, on_outcome=metrics.event_outcome
             )
             await the_bus.consume(spec.name, dispatcher)
+        for job in spec.background:
+            tasks.append(asyncio.create_task(job(runtime), name=f"{spec.name}-{job.__name__}"))
         log.info("service started", service=spec.name, database=engine.dialect.name)
         yield runtime
     finally:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+
+import httpx
+from fastapi import FastAPI
+
+from .auth import Role, new_api_key, store_key
 
 
 async def eventually(
@@ -24,3 +32,25 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{what} did not happen within {within}s")
         await asyncio.sleep(every)
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run ``app``'s lifespan (migrations, relay, consumers) and talk to it in process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client
+
+
+async def grant_key(app: FastAPI, tenant_id: uuid.UUID, role: Role = Role.ADMIN) -> dict[str, str]:
+    """Store a fresh API key straight into the service's key replica; returns the auth header.
+
+    For tests of one service alone, where no reconciliation is there to issue keys."""
+    issued = new_api_key()
+    async with app.state.runtime.sessions() as session, session.begin():
+        await store_key(
+            session, key_id=issued.key_id, tenant_id=tenant_id, secret_hash=issued.secret_hash,
+            role=role.value, user_email=None, label="test", issued_at=datetime.now(UTC),
+        )  # fmt: skip
+    return {"Authorization": f"Bearer {issued.plaintext}"}

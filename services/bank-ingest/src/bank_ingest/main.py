@@ -5,23 +5,30 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from shared.bus import Bus
-from shared.identity import IDENTITY_HANDLERS
+from shared.http.limits import BodySizeLimit
 from shared.service import ServiceSpec, build_app
 
 from .adapters.repository import BankIngestUnitOfWork
-from .api import router
+from .api import ROUTERS
+from .consumers import HANDLERS
+from .refresh import job_worker
 from .settings import BankIngestSettings
 
 SPEC = ServiceSpec(
     name="bank-ingest",
     title="Mutabık bank-ingest",
-    description="Bank accounts and statements (MT940, MT942, CAMT.053, Excel): parsed, checked, stored once.",
+    description="Bank accounts and statements (MT940, MT942, CAMT.053, Excel): parsed, checked, "
+    "stored once. Connections fetch statements from watched folders and FTP servers.",
     migrations="bank_ingest:migrations",
-    routers=[router],
-    handlers=IDENTITY_HANDLERS,
+    routers=ROUTERS,
+    handlers=HANDLERS,
     uow_class=BankIngestUnitOfWork,
+    background=(job_worker,),
 )
 
 
 def create_app(settings: BankIngestSettings | None = None, *, bus: Bus | None = None) -> FastAPI:
-    return build_app(SPEC, settings or BankIngestSettings(), bus=bus)
+    settings = settings or BankIngestSettings()
+    app = build_app(SPEC, settings, bus=bus)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes, paths=("/statements",))
+    return app

@@ -22,5 +22,5 @@ async def on_bank_account_registered(
             registered_at=envelope.occurred_at,
         )
         uow.own_accounts.add(account)
-    account.iban, account.currency, account.name = event.iban, event.currency, event.name
+    account.iban, account.currency, account.name = event.iban or "", event.currency, event.name
     account.bank_name, account.ledger_code = event.bank_name, event.ledger_code

@@ -8,7 +8,7 @@ from .base import Topology
 IDENTITY = "reconciliation.api_key.*"
 
 SUBSCRIPTIONS: Topology = {
-    "bank-ingest": (IDENTITY,),
+    "bank-ingest": (IDENTITY, "matcher.movements.processed"),
     "matcher": (IDENTITY, "bank_ingest.account.registered"),
     "reconciliation": (),
     "notifier": (IDENTITY,),

@@ -3,15 +3,29 @@
 Routing keys read ``<service>.<thing>.<past-tense>``. A change that breaks a consumer is a new version.
 """
 
-from .bank_ingest import BankAccountRegistered
+from .bank_ingest import (
+    BalanceFigure,
+    BankAccountRegistered,
+    ConnectionStatusChanged,
+    MovementsRecorded,
+    RecordedMovement,
+    StatementImported,
+)
 from .envelope import Envelope, Event
 from .identity import ApiKeyIssued, ApiKeyRevoked, TenantCreated
+from .matcher import MovementsProcessed
 from .registry import known_events, parse, register
 
 __all__ = [
     "ApiKeyIssued",
     "ApiKeyRevoked",
+    "BalanceFigure",
     "BankAccountRegistered",
+    "ConnectionStatusChanged",
+    "MovementsProcessed",
+    "MovementsRecorded",
+    "RecordedMovement",
+    "StatementImported",
     "Envelope",
     "Event",
     "TenantCreated",

@@ -7,6 +7,7 @@ Create Date: ${create_date}
 
 from alembic import op
 import sqlalchemy as sa
+import shared.types  # noqa: F401 - our column types, should a migration use them
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

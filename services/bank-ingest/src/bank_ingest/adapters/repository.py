@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.uow import UnitOfWork
 
-from .orm import BankAccount
+from .movement_queries import MovementQueries
+from .orm import BankAccount, Connection, FetchedFile, Job, Movement, Statement, StatementImport
 
 
 class BankAccounts:
@@ -32,6 +35,21 @@ class BankAccounts:
             select(BankAccount).where(BankAccount.tenant_id == tenant_id, BankAccount.iban == iban)
         )
 
+    async def by_identifier(
+        self, tenant_id: uuid.UUID, *, iban: str | None, number: str | None
+    ) -> BankAccount | None:
+        """The account a statement names, by IBAN or by the bank's local number."""
+        matches = []
+        if iban:
+            matches.append(BankAccount.iban == iban)
+        if number:
+            matches.append(BankAccount.account_number == number)
+        if not matches:
+            return None
+        return await self.session.scalar(
+            select(BankAccount).where(BankAccount.tenant_id == tenant_id, or_(*matches)).limit(1)
+        )
+
     async def page(
         self, tenant_id: uuid.UUID, *, after: tuple[datetime, uuid.UUID] | None, limit: int
     ) -> list[BankAccount]:
@@ -42,10 +60,243 @@ class BankAccounts:
         return list(await self.session.scalars(query))
 
 
+class Statements:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, statement: Statement) -> None:
+        self.session.add(statement)
+
+    async def get(self, tenant_id: uuid.UUID, statement_id: uuid.UUID) -> Statement | None:
+        return await self.session.scalar(
+            select(Statement).where(Statement.tenant_id == tenant_id, Statement.id == statement_id)
+        )
+
+    async def previous(self, statement: Statement) -> Statement | None:
+        """The stored statement this one should continue: the latest closing on or before its
+        opening date (MT942 intraday statements have no closing and are not in the chain)."""
+        if statement.opening_date is None:
+            return None
+        return await self.session.scalar(
+            select(Statement)
+            .where(
+                Statement.account_id == statement.account_id,
+                Statement.id != statement.id,
+                Statement.closing_date.is_not(None),
+                Statement.closing_date <= statement.opening_date,
+            )
+            .order_by(Statement.closing_date.desc(), Statement.created_at.desc())
+            .limit(1)
+        )
+
+    async def same_as(self, statement: Statement) -> Statement | None:
+        """An earlier import of the very same statement (number, page and both balances)."""
+        return await self.session.scalar(
+            select(Statement)
+            .where(
+                Statement.account_id == statement.account_id,
+                Statement.id != statement.id,
+                Statement.format == statement.format,
+                Statement.reference == statement.reference,
+                Statement.statement_number == statement.statement_number,
+                Statement.page == statement.page,
+                Statement.opening_date == statement.opening_date,
+                Statement.opening_amount == statement.opening_amount,
+                Statement.closing_date == statement.closing_date,
+                Statement.closing_amount == statement.closing_amount,
+            )
+            .limit(1)
+        )
+
+    async def delete(self, statement: Statement) -> None:
+        await self.session.delete(statement)
+
+    async def page(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        account_id: uuid.UUID | None,
+        import_id: uuid.UUID | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[Statement]:
+        query = select(Statement).where(Statement.tenant_id == tenant_id)
+        if account_id:
+            query = query.where(Statement.account_id == account_id)
+        if import_id:
+            query = query.where(Statement.import_id == import_id)
+        if after is not None:
+            query = query.where(tuple_(Statement.created_at, Statement.id) > tuple_(*after))
+        query = query.order_by(Statement.created_at, Statement.id).limit(limit)
+        return list(await self.session.scalars(query))
+
+
+class Movements(MovementQueries):
+    async def insert_new(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+        """Insert the rows whose id is not stored yet; return the ids that were new."""
+        if not rows:
+            return set()
+        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(Movement)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(Movement.id)
+        )
+        result = await self.session.execute(statement, rows)
+        return set(result.scalars().all())
+
+    async def mark_processed(
+        self, tenant_id: uuid.UUID, ids: list[uuid.UUID], *, processed: bool, state: str
+    ) -> int:
+        result = await self.session.execute(
+            update(Movement)
+            .where(Movement.tenant_id == tenant_id, Movement.id.in_(ids))
+            .values(processed=processed, processing_state=state)
+        )
+        return result.rowcount or 0
+
+
+class Imports:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, record: StatementImport) -> None:
+        self.session.add(record)
+
+    async def get(self, tenant_id: uuid.UUID, import_id: uuid.UUID) -> StatementImport | None:
+        return await self.session.scalar(
+            select(StatementImport).where(
+                StatementImport.tenant_id == tenant_id, StatementImport.id == import_id
+            )
+        )
+
+    async def page(
+        self, tenant_id: uuid.UUID, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[StatementImport]:
+        query = select(StatementImport).where(StatementImport.tenant_id == tenant_id)
+        if after is not None:
+            query = query.where(
+                tuple_(StatementImport.created_at, StatementImport.id) < tuple_(*after)
+            )
+        query = query.order_by(StatementImport.created_at.desc(), StatementImport.id.desc())
+        return list(await self.session.scalars(query.limit(limit)))
+
+
+class Connections:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, connection: Connection) -> None:
+        self.session.add(connection)
+
+    async def get(self, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> Connection | None:
+        return await self.session.scalar(
+            select(Connection).where(
+                Connection.tenant_id == tenant_id, Connection.id == connection_id
+            )
+        )
+
+    async def by_id(self, connection_id: uuid.UUID) -> Connection | None:
+        return await self.session.get(Connection, connection_id)
+
+    async def by_name(self, tenant_id: uuid.UUID, name: str) -> Connection | None:
+        return await self.session.scalar(
+            select(Connection).where(Connection.tenant_id == tenant_id, Connection.name == name)
+        )
+
+    async def all(self, tenant_id: uuid.UUID) -> list[Connection]:
+        query = select(Connection).where(Connection.tenant_id == tenant_id)
+        return list(await self.session.scalars(query.order_by(Connection.name)))
+
+    async def due(self, now: datetime) -> list[Connection]:
+        """Polling connections whose next fetch time has come."""
+        query = select(Connection).where(
+            Connection.poll_minutes.is_not(None), Connection.next_fetch_at <= now
+        )
+        return list(await self.session.scalars(query))
+
+    async def seen_keys(self, connection_id: uuid.UUID) -> set[str]:
+        query = select(FetchedFile.key).where(FetchedFile.connection_id == connection_id)
+        return set((await self.session.scalars(query)).all())
+
+    def remember(self, fetched: FetchedFile) -> None:
+        self.session.add(fetched)
+
+
+class Jobs:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, job: Job) -> None:
+        self.session.add(job)
+
+    async def get(self, tenant_id: uuid.UUID, job_id: uuid.UUID) -> Job | None:
+        return await self.session.scalar(
+            select(Job).where(Job.tenant_id == tenant_id, Job.id == job_id)
+        )
+
+    async def by_id(self, job_id: uuid.UUID) -> Job | None:
+        return await self.session.get(Job, job_id)
+
+    async def open_for(self, connection_id: uuid.UUID) -> Job | None:
+        """A job of this connection that is queued or running."""
+        return await self.session.scalar(
+            select(Job)
+            .where(Job.connection_id == connection_id, Job.state.in_(("queued", "running")))
+            .limit(1)
+        )
+
+    async def next_queued(self) -> uuid.UUID | None:
+        return await self.session.scalar(
+            select(Job.id).where(Job.state == "queued").order_by(Job.requested_at).limit(1)
+        )
+
+    async def claim(self, job_id: uuid.UUID, now: datetime) -> bool:
+        """Move a queued job to running; False when another worker took it first."""
+        result = await self.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == "queued")
+            .values(state="running", started_at=now)
+        )
+        return result.rowcount == 1
+
+    async def requeue_running(self) -> None:
+        await self.session.execute(
+            update(Job).where(Job.state == "running").values(state="queued", started_at=None)
+        )
+
+    async def page(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        connection_id: uuid.UUID | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[Job]:
+        query = select(Job).where(Job.tenant_id == tenant_id)
+        if connection_id:
+            query = query.where(Job.connection_id == connection_id)
+        if after is not None:
+            query = query.where(tuple_(Job.requested_at, Job.id) < tuple_(*after))
+        query = query.order_by(Job.requested_at.desc(), Job.id.desc()).limit(limit)
+        return list(await self.session.scalars(query))
+
+
 class BankIngestUnitOfWork(UnitOfWork):
     accounts: BankAccounts
+    statements: Statements
+    movements: Movements
+    imports: Imports
+    connections: Connections
+    jobs: Jobs
 
     async def __aenter__(self):
         await super().__aenter__()
         self.accounts = BankAccounts(self.session)
+        self.statements = Statements(self.session)
+        self.movements = Movements(self.session)
+        self.imports = Imports(self.session)
+        self.connections = Connections(self.session)
+        self.jobs = Jobs(self.session)
         return self
+

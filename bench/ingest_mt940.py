@@ -1,0 +1,174 @@
+"""Ingest speed and memory, end to end: upload → stored → events relayed.
+
+    .venv/bin/python bench/ingest_mt940.py                       # 100k movements, both modes
+    .venv/bin/python bench/ingest_mt940.py --sizes 20000 100000  # memory flat in file size?
+
+Each run starts bank-ingest as its own process — on SQLite with the in-process bus (embedded
+mode's adapters), or on PostgreSQL with RabbitMQ (distributed) — uploads a generated MT940 file
+of daily statements over HTTP and waits until the outbox is empty (every event confirmed by the
+bus). Baseline: ``mt940.parse`` of the same text in this process. Peak memory is the service
+process's VmHWM. Target (issue 3): distributed ≥ 50% of the baseline's movements/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import mt940
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+sys.path.insert(0, str(Path(__file__).parent))
+from mt940_sample import generate  # noqa: E402
+
+from shared.auth import new_api_key, store_key  # noqa: E402
+from shared.tables import outbox  # noqa: E402
+
+PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def baseline(content: str, movements: int) -> float:
+    started = time.perf_counter()
+    parsed = mt940.parse(content)
+    elapsed = time.perf_counter() - started
+    assert len(parsed) == movements, len(parsed)
+    return movements / elapsed
+
+
+async def run(mode: str, path: Path, movements: int, port: int) -> dict[str, float]:
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    workdir = Path(tempfile.mkdtemp(prefix="mutabik-bench-"))
+    if mode == "distributed":
+        database = f"{PG}/{name}"
+        await _admin(f'CREATE DATABASE "{name}"')
+        env = {"DATABASE_URL": database, "BUS_URL": AMQP, "QUEUE_PREFIX": name, "EXCHANGE": name}
+    else:
+        database = f"sqlite+aiosqlite:///{workdir / 'bank-ingest.sqlite3'}"
+        env = {"DATABASE_URL": database, "BUS_URL": "memory://"}
+    env |= {"HTTP_PORT": str(port), "MAX_UPLOAD_BYTES": str(2**31), "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bank_ingest"],
+        env={**os.environ, **{f"MUTABIK_BANK_INGEST_{k}": v for k, v in env.items()}},
+        stdout=subprocess.DEVNULL,
+    )
+    engine = create_async_engine(database)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await _ready(base)
+        headers = await _key(engine)
+        async with httpx.AsyncClient(timeout=600) as client:
+            started = time.perf_counter()
+            with path.open("rb") as file:
+                response = await client.post(
+                    f"{base}/statements", files={"file": ("big.sta", file)}, headers=headers
+                )
+            stored = time.perf_counter()
+            response.raise_for_status()
+            assert response.json()["movements_new"] == movements, response.text[:500]
+            while await _backlog(engine):
+                await asyncio.sleep(0.05)
+            relayed = time.perf_counter()
+        return {
+            "stored_s": stored - started,
+            "relayed_s": relayed - started,
+            "rate": movements / (relayed - started),
+            "peak_mb": _peak_mb(process.pid),
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        await engine.dispose()
+        if mode == "distributed":
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _delete_queues(name)
+
+
+async def _ready(base: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            try:
+                if (await client.get(f"{base}/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("bank-ingest did not become ready")
+
+
+async def _key(engine) -> dict[str, str]:
+    issued = new_api_key()
+    async with engine.begin() as connection:
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        session = AsyncSession(bind=connection)
+        await store_key(
+            session, key_id=issued.key_id, tenant_id=uuid.uuid4(), secret_hash=issued.secret_hash,
+            role="operator", user_email=None, label="bench", issued_at=datetime.now(UTC),
+        )  # fmt: skip
+        await session.flush()
+    return {"Authorization": f"Bearer {issued.plaintext}"}
+
+
+async def _backlog(engine) -> int:
+    async with engine.connect() as connection:
+        return (await connection.execute(select(func.count()).select_from(outbox))).scalar_one()
+
+
+async def _admin(statement: str) -> None:
+    engine = create_async_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(statement))
+    await engine.dispose()
+
+
+def _delete_queues(prefix: str) -> None:
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True, text=True, check=False
+    )
+    for queue in listed.stdout.split():
+        if queue.startswith(prefix):
+            subprocess.run(["rabbitmqctl", "-q", "delete_queue", queue], capture_output=True, check=False)
+    subprocess.run(["rabbitmqctl", "-q", "eval", f'rabbit_exchange:delete(rabbit_misc:r(<<"/">>, exchange, <<"{prefix}">>), false, <<"bench">>).'], capture_output=True, check=False)  # fmt: skip
+
+
+def _peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--modes", nargs="+", default=["embedded", "distributed"])
+    parser.add_argument("--port", type=int, default=8191)
+    args = parser.parse_args()
+    print(f"{'mode':<12}{'movements':>10}{'MB':>7}{'stored s':>10}{'relayed s':>10}"
+          f"{'mov/s':>9}{'parse mov/s':>13}{'ratio':>7}{'peak MB':>9}")  # fmt: skip
+    for size in args.sizes:
+        content = generate(size)
+        path = Path(tempfile.mkdtemp()) / "big.sta"
+        path.write_bytes(content.encode("utf-8"))
+        raw = baseline(content, size)
+        for mode in args.modes:
+            figures = asyncio.run(run(mode, path, size, args.port))
+            print(f"{mode:<12}{size:>10}{path.stat().st_size / 2**20:>7.1f}"
+                  f"{figures['stored_s']:>10.2f}{figures['relayed_s']:>10.2f}"
+                  f"{figures['rate']:>9.0f}{raw:>13.0f}{figures['rate'] / raw:>7.2f}"
+                  f"{figures['peak_mb']:>9.0f}", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

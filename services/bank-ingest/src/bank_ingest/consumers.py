@@ -1,0 +1,23 @@
+"""What bank-ingest does with the events it receives."""
+
+from __future__ import annotations
+
+from shared.errors import PermanentEventError
+from shared.events import Envelope, MovementsProcessed
+from shared.identity import IDENTITY_HANDLERS
+
+from .adapters.repository import BankIngestUnitOfWork
+
+
+async def on_movements_processed(
+    event: MovementsProcessed, *, envelope: Envelope, uow: BankIngestUnitOfWork
+) -> None:
+    """The matcher exported or dropped movements (or brought them back): mirror the state."""
+    if envelope.tenant is None:
+        raise PermanentEventError("movements event without a tenant")
+    await uow.movements.mark_processed(
+        envelope.tenant, event.movement_ids, processed=event.processed, state=event.state[:20]
+    )
+
+
+HANDLERS = {**IDENTITY_HANDLERS, MovementsProcessed.type: on_movements_processed}
