@@ -9,7 +9,7 @@ from typing import BinaryIO, Literal
 from .archive import iter_members
 from .camt import parse_camt
 from .decoding import resolve_encoding, text_lines
-from .detect import detect_format
+from .detect import HEAD_SIZE, detect_format
 from .mt940 import parse_mt940
 from .statement import ParseError, StatementPart
 from .tabular import ColumnMapping, parse_tabular
@@ -71,14 +71,18 @@ def read_statements(stream: BinaryIO, options: ReadOptions, reading: Reading) ->
 def _kind(stream: BinaryIO, options: ReadOptions) -> str:
     if options.format == "csv":
         return "csv"
-    head = stream.read(8192)
+    head = stream.read(HEAD_SIZE)
     stream.seek(0)
-    detected = detect_format(head)
-    if options.format == "excel" and detected != "xlsx":
-        return "excel"  # xls / ods: calamine decides
+    try:
+        detected = detect_format(head)
+    except ParseError:
+        if options.format == "excel":
+            return "excel"  # xls / ods: calamine decides
+        raise
+    if options.format == "excel" and detected != "zip":
+        return "excel"
     if options.format in ("auto", "excel") or detected == "zip":
         return "excel" if detected == "xlsx" else detected
     if detected != options.format:
         raise ParseError(f"the connection expects {options.format} but the file is {detected}")
     return detected
-
