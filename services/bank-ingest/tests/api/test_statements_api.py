@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-
-import httpx
-import pytest
-import pytest_asyncio
 from schwifty import IBAN
 
-from bank_ingest.main import create_app
-from bank_ingest.settings import BankIngestSettings
-from shared.auth import Role
-from shared.bus import SUBSCRIPTIONS
-from shared.bus.memory import InProcessBus
 from shared.events import Envelope, MovementsProcessed
-from shared.testing import eventually, grant_key, serving
+from shared.testing import eventually
 
 OWN = str(IBAN.generate("TR", bank_code="00062", account_code="0000000000006299"))
 PAYER = str(IBAN.generate("TR", bank_code="00046", account_code="0000000000001234"))
@@ -47,46 +36,7 @@ DAY2 = [":61:2512021202D200,00NCHGNONREF//BNK-778", ":86:EFT UCRETI"]
 DAY3 = [":61:2512031203D50,00NTRFNONREF//BNK-901", ":86:GIDEN HAVALE KIRA ARALIK"]
 
 
-@dataclass
-class Service:
-    client: httpx.AsyncClient
-    auth: dict[str, str]
-    bus: InProcessBus
-    events: list[Envelope] = field(default_factory=list)
-
-    async def upload(self, content: bytes, name: str = "ekstre.sta", **form) -> httpx.Response:
-        return await self.client.post(
-            "/statements", files={"file": (name, content)}, data=form, headers=self.auth
-        )
-
-    async def get(self, path: str, **params) -> dict:
-        response = await self.client.get(path, params=params, headers=self.auth)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def of_type(self, type_: str) -> list[Envelope]:
-        return [e for e in self.events if e.type == type_]
-
-
-@pytest_asyncio.fixture
-async def service(db_url: str) -> AsyncIterator[Service]:
-    bus = InProcessBus({**SUBSCRIPTIONS, "observer": ("bank_ingest.#",)}, retry_delays=(0.05,))
-    await bus.start()
-    seen: list[Envelope] = []
-
-    async def observe(envelope: Envelope) -> None:
-        seen.append(envelope)
-
-    await bus.consume("observer", observe)
-    settings = BankIngestSettings(database_url=db_url, max_upload_bytes=64 * 1024)
-    app = create_app(settings, bus=bus)
-    async with serving(app) as client:
-        auth = await grant_key(app, uuid.uuid4(), Role.OPERATOR)
-        yield Service(client, auth, bus, seen)
-    await bus.close()
-
-
-async def test_upload_stores_checks_and_announces(service: Service) -> None:
+async def test_upload_stores_checks_and_announces(service) -> None:
     response = await service.upload(mt940(DAY1, DAY2))
     assert response.status_code == 201, response.text
     result = response.json()
@@ -123,7 +73,7 @@ async def test_upload_stores_checks_and_announces(service: Service) -> None:
 
 
 async def test_same_file_twice_and_overlapping_statements_store_each_movement_once(
-    service: Service,
+    service,
 ) -> None:
     daily = mt940(DAY1, DAY2)
     assert (await service.upload(daily)).status_code == 201
@@ -144,7 +94,7 @@ async def test_same_file_twice_and_overlapping_statements_store_each_movement_on
     assert (account["balance"], account["balance_date"]) == ("1750.00", "2025-12-03")
 
 
-async def test_unbalanced_statement_and_broken_chain_are_reported(service: Service) -> None:
+async def test_unbalanced_statement_and_broken_chain_are_reported(service) -> None:
     first = await service.upload(mt940(DAY1, number="7", closing="C251201TRY2000,00"))
     assert first.json()["statements"][0]["balance_check"] == "balanced"
 
@@ -163,7 +113,7 @@ async def test_unbalanced_statement_and_broken_chain_are_reported(service: Servi
     assert stored["previous_statement_id"] is not None
 
 
-async def test_malformed_file_is_refused_whole(service: Service) -> None:
+async def test_malformed_file_is_refused_whole(service) -> None:
     good = mt940(DAY1, DAY2).decode("windows-1254")
     broken = (good + ":20:X\r\n:25:" + OWN + "\r\n:28C:2/1\r\n:60F:C251202TRY1800,00\r\n"
               ":61:2513011301C1,00NTRFNONREF\r\n:62F:C251203TRY1801,00\r\n")  # fmt: skip
@@ -177,7 +127,7 @@ async def test_malformed_file_is_refused_whole(service: Service) -> None:
     assert (await service.get("/imports"))["items"] == []
 
 
-async def test_upload_over_the_limit_gets_413(service: Service) -> None:
+async def test_upload_over_the_limit_gets_413(service) -> None:
     response = await service.upload(b":20:X\r\n" + b"x" * 70_000)
     assert response.status_code == 413
     assert response.json()["max_bytes"] == 64 * 1024
@@ -196,7 +146,7 @@ async def test_upload_over_the_limit_gets_413(service: Service) -> None:
     assert (await service.get("/imports"))["items"] == []
 
 
-async def test_movement_filters_totals_and_pages(service: Service) -> None:
+async def test_movement_filters_totals_and_pages(service) -> None:
     await service.upload(mt940(DAY1, DAY2, DAY3, closing="C251203TRY1750,00"))
 
     async def ids(**params) -> list[str]:
@@ -217,7 +167,7 @@ async def test_movement_filters_totals_and_pages(service: Service) -> None:
     assert first["totals"][0]["count"] == 4
 
 
-async def test_processed_state_follows_the_matchers_events(service: Service) -> None:
+async def test_processed_state_follows_the_matchers_events(service) -> None:
     await service.upload(mt940(DAY1, DAY2))
     items = (await service.get("/movements"))["items"]
     tenant = uuid.UUID((await service.get("/me"))["tenant_id"])

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from shared.auth import Principal, Role
 from shared.errors import NotFound
@@ -20,6 +20,7 @@ from shared.runtime import Runtime
 from shared.secrets import SecretBox
 
 from ..adapters.repository import BankIngestUnitOfWork
+from ..adapters.sources import FtpSourceSettings
 from ..connections import ConnectionIn, create_connection, get_connection, request_refresh
 
 router = APIRouter(tags=["connections"], responses=PROBLEM_RESPONSES)
@@ -97,7 +98,9 @@ async def add_connection(
 
 def _without_secret(body: ConnectionIn):
     # The idempotency fingerprint must not depend on (or keep) the password in the clear.
-    return body.source.model_copy(update={"password": "*"}) if body.kind == "ftp" else body.source
+    if isinstance(body.source, FtpSourceSettings):
+        return body.source.model_copy(update={"password": SecretStr("*")})
+    return body.source
 
 
 @router.get("/connections", response_model=list[ConnectionOut], summary="Connections and their status")

@@ -69,19 +69,12 @@ def read_statements(stream: BinaryIO, options: ReadOptions, reading: Reading) ->
 
 
 def _kind(stream: BinaryIO, options: ReadOptions) -> str:
-    if options.format == "csv":
-        return "csv"
+    if options.format in ("csv", "excel"):
+        return options.format  # xlsx, xls and ods alike: calamine tells them apart
     head = stream.read(HEAD_SIZE)
     stream.seek(0)
-    try:
-        detected = detect_format(head)
-    except ParseError:
-        if options.format == "excel":
-            return "excel"  # xls / ods: calamine decides
-        raise
-    if options.format == "excel" and detected != "zip":
-        return "excel"
-    if options.format in ("auto", "excel") or detected == "zip":
+    detected = detect_format(head)
+    if options.format == "auto" or detected == "zip":
         return "excel" if detected == "xlsx" else detected
     if detected != options.format:
         raise ParseError(f"the connection expects {options.format} but the file is {detected}")
