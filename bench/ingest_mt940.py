@@ -23,6 +23,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aio_pika
 import httpx
 import mt940
 from sqlalchemy import func, select, text
@@ -57,14 +58,14 @@ async def run(mode: str, path: Path, movements: int, port: int) -> dict[str, flo
         database = f"sqlite+aiosqlite:///{workdir / 'bank-ingest.sqlite3'}"
         env = {"DATABASE_URL": database, "BUS_URL": "memory://"}
     env |= {"HTTP_PORT": str(port), "MAX_UPLOAD_BYTES": str(2**31), "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bank_ingest"],
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bank_ingest",
         env={**os.environ, **{f"MUTABIK_BANK_INGEST_{k}": v for k, v in env.items()}},
         stdout=subprocess.DEVNULL,
-    )
+    )  # fmt: skip
     engine = create_async_engine(database)
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}/bank-ingest"
         await _ready(base)
         headers = await _key(engine)
         async with httpx.AsyncClient(timeout=600) as client:
@@ -76,7 +77,7 @@ async def run(mode: str, path: Path, movements: int, port: int) -> dict[str, flo
             stored = time.perf_counter()
             response.raise_for_status()
             assert response.json()["movements_new"] == movements, response.text[:500]
-            while await _backlog(engine):
+            while await _backlog(engine):  # noqa: ASYNC110 - another process's table
                 await asyncio.sleep(0.05)
             relayed = time.perf_counter()
         return {
@@ -87,11 +88,11 @@ async def run(mode: str, path: Path, movements: int, port: int) -> dict[str, flo
         }
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        await process.wait()
         await engine.dispose()
         if mode == "distributed":
             await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            _delete_queues(name)
+            await _delete_broker_objects(name)
 
 
 async def _ready(base: str) -> None:
@@ -132,14 +133,18 @@ async def _admin(statement: str) -> None:
     await engine.dispose()
 
 
-def _delete_queues(prefix: str) -> None:
-    listed = subprocess.run(
-        ["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True, text=True, check=False
+async def _delete_broker_objects(prefix: str) -> None:
+    listing = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "-q", "list_queues", "name", stdout=subprocess.PIPE
     )
-    for queue in listed.stdout.split():
-        if queue.startswith(prefix):
-            subprocess.run(["rabbitmqctl", "-q", "delete_queue", queue], capture_output=True, check=False)
-    subprocess.run(["rabbitmqctl", "-q", "eval", f'rabbit_exchange:delete(rabbit_misc:r(<<"/">>, exchange, <<"{prefix}">>), false, <<"bench">>).'], capture_output=True, check=False)  # fmt: skip
+    names = (await listing.communicate())[0].decode().split()
+    connection = await aio_pika.connect(AMQP)
+    async with connection:
+        channel = await connection.channel()
+        for queue in names:
+            if queue.startswith(prefix):
+                await channel.queue_delete(queue)
+        await channel.exchange_delete(prefix)
 
 
 def _peak_mb(pid: int) -> float:

@@ -35,9 +35,13 @@ def generate(movements: int, *, per_statement: int = 400) -> str:
             credit = n % 3 != 0
             balance += amount if credit else -amount
             stamp = day.strftime("%y%m%d")
-            lines.append(f":61:{stamp}{stamp[2:]}{'C' if credit else 'D'}{_amount(amount)}NTRFNONREF//B{n:09d}")
+            lines.append(
+                f":61:{stamp}{stamp[2:]}{'C' if credit else 'D'}{_amount(amount)}NTRFNONREF//B{n:09d}"
+            )
             kind = "GELEN EFT" if credit else "GİDEN HAVALE"
-            text = f"{kind} {NAMES[n % 5]} {ibans[n % 997]} FATURA NO {2024000000 + n} ACIKLAMA ODEME"
+            text = (
+                f"{kind} {NAMES[n % 5]} {ibans[n % 997]} FATURA NO {2024000000 + n} ACIKLAMA ODEME"
+            )
             lines.append(f":86:{text[:65]}")
             lines.extend(text[i : i + 65] for i in range(65, len(text), 65))
         lines.append(f":62F:{_balance(balance, day)}")

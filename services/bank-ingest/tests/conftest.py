@@ -58,5 +58,3 @@ async def service(db_url: str) -> AsyncIterator[Service]:
         auth = await grant_key(app, uuid.uuid4(), Role.OPERATOR)
         yield Service(client, auth, bus, seen)
     await bus.close()
-
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -48,6 +48,22 @@ class UnitOfWork:
 
     async def emit(self, event: Event, *, tenant: uuid.UUID | None) -> Envelope:
         envelope = Envelope.wrap(event, tenant=tenant, correlation_id=current_correlation_id())
+        await outbox.add(self.session, envelope)
+        self._emitted += 1
+        return envelope
+
+    async def emit_payload(
+        self, event: type[Event], payload: dict[str, Any], *, tenant: uuid.UUID | None
+    ) -> Envelope:
+        """Like :meth:`emit` for large batches whose payload is built JSON-ready by the caller:
+        no model is built and dumped per item. Consumers still validate it against ``event``."""
+        envelope = Envelope(
+            type=event.type,
+            version=event.version,
+            tenant=tenant,
+            correlation_id=current_correlation_id(),
+            payload=payload,
+        )
         await outbox.add(self.session, envelope)
         self._emitted += 1
         return envelope

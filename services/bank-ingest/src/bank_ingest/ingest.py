@@ -11,6 +11,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import BinaryIO
 
 from shared.events import MovementsRecorded, RecordedMovement
@@ -20,11 +21,12 @@ from .adapters.orm import BankAccount, StatementImport
 from .adapters.repository import BankIngestUnitOfWork
 from .domain.formats import Reading, ReadOptions, read_statements
 from .domain.identity import Occurrences
-from .domain.statement import ParsedMovement, StatementFooter, StatementHeader
+from .domain.statement import ParsedMovement, ParseError, StatementFooter, StatementHeader
 from .domain.text import fold
 from .statements import StatementSummary, close_statement, open_statement
 
 BATCH = 1000
+AMOUNT_QUANTUM = Decimal("0.0001")  # the Money column's scale
 
 
 @dataclass
@@ -92,6 +94,10 @@ async def ingest_file(
 
 
 def _row(movement: ParsedMovement, current: _Open, tenant_id: uuid.UUID, now: datetime) -> dict:
+    if movement.amount.quantize(AMOUNT_QUANTUM) != movement.amount:
+        raise ParseError(
+            f"amount {movement.amount} has more than 4 decimals", line=movement.line or None
+        )
     current.summary.add(movement)
     return {
         "id": current.occurrences.movement_id(current.account.id, movement),
@@ -111,9 +117,17 @@ def _row(movement: ParsedMovement, current: _Open, tenant_id: uuid.UUID, now: da
         "counterparty_tax_id": movement.counterparty_tax_id[:11],
         "payment_reference": movement.payment_reference[:100],
         "search_text": fold(
-            " ".join((movement.description, movement.counterparty_name, movement.counterparty_iban,
-                      movement.bank_reference, movement.customer_reference,
-                      movement.payment_reference, movement.counterparty_tax_id))
+            " ".join(
+                (
+                    movement.description,
+                    movement.counterparty_name,
+                    movement.counterparty_iban,
+                    movement.bank_reference,
+                    movement.customer_reference,
+                    movement.payment_reference,
+                    movement.counterparty_tax_id,
+                )
+            )
         ),  # fmt: skip
         "raw": movement.raw,
         "line": movement.line,
@@ -130,21 +144,27 @@ async def _flush(current: _Open, uow: BankIngestUnitOfWork) -> None:
         return
     current.summary.new_movements += len(new_ids)
     account = current.account
-    await uow.emit(
-        MovementsRecorded(
-            account_id=account.id,
-            iban=account.iban,
-            account_number=account.account_number or "",
-            ledger_code=account.ledger_code,
-            statement_id=current.summary.id,
-            movements=[_recorded(row) for row in rows if row["id"] in new_ids],
-        ),
-        tenant=account.tenant_id,
-    )
+    payload = {
+        "account_id": str(account.id),
+        "iban": account.iban,
+        "account_number": account.account_number or "",
+        "ledger_code": account.ledger_code,
+        "statement_id": str(current.summary.id),
+        "movements": [_recorded(row) for row in rows if row["id"] in new_ids],
+    }
+    await uow.emit_payload(MovementsRecorded, payload, tenant=account.tenant_id)
 
 
-def _recorded(row: dict) -> RecordedMovement:
-    return RecordedMovement(**{name: row[name] for name in RecordedMovement.model_fields})
+_RECORDED = tuple(RecordedMovement.model_fields)
+
+
+def _recorded(row: dict) -> dict:
+    """A movement as :class:`RecordedMovement` JSON, built without a model per movement."""
+    return {name: _json(row[name]) for name in _RECORDED}
+
+
+def _json(value: object) -> object:
+    return value if isinstance(value, str) else str(value)
 
 
 def _hash(stream: BinaryIO) -> tuple[str, int]:

@@ -74,7 +74,9 @@ class StatementOut(BaseModel):
     movement_count: int
     movements_sum: Decimal
     new_movements: int
-    balance_check: str = Field(description="balanced, unbalanced (see balance_difference) or unchecked")
+    balance_check: str = Field(
+        description="balanced, unbalanced (see balance_difference) or unchecked"
+    )
     balance_difference: Decimal | None = Field(
         description="closing − (opening + movements) when it is not zero"
     )

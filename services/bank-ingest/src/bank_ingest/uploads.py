@@ -8,8 +8,8 @@ from typing import BinaryIO
 from shared.errors import NotFound, ValidationFailed
 
 from .adapters.repository import BankIngestUnitOfWork
-from .domain.formats import FORMAT_SETTINGS, ReadOptions
 from .domain.decoding import ENCODINGS
+from .domain.formats import FORMAT_SETTINGS, ReadOptions
 from .domain.statement import ParseError
 from .domain.tabular import ColumnMapping
 from .ingest import ImportResult, ingest_file

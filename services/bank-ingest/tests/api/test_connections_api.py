@@ -49,7 +49,9 @@ async def add(service, body: dict) -> dict:
 async def test_watched_folder_imports_new_files_and_reports_status(service, tmp_path: Path) -> None:
     inbox = tmp_path / "ekstre"
     inbox.mkdir()
-    (inbox / "01.sta").write_bytes(statement(1, opening="251130TRY0,00", closing="251201TRY10,00", amount="10,00"))
+    (inbox / "01.sta").write_bytes(
+        statement(1, opening="251130TRY0,00", closing="251201TRY10,00", amount="10,00")
+    )
     (inbox / "bad.sta").write_bytes(b":20:X\r\n:25:" + OWN.encode() + b"\r\n:61:99999\r\n")
     connection = await add(
         service,
@@ -68,7 +70,9 @@ async def test_watched_folder_imports_new_files_and_reports_status(service, tmp_
     assert sorted(p.name for p in (inbox / "failed").iterdir()) == ["bad.sta"]
     assert (await service.get(f"/connections/{connection['id']}"))["status"] == "active"
 
-    (inbox / "02.sta").write_bytes(statement(2, opening="251201TRY10,00", closing="251202TRY15,00", amount="5,00"))
+    (inbox / "02.sta").write_bytes(
+        statement(2, opening="251201TRY10,00", closing="251202TRY15,00", amount="5,00")
+    )
     job = await refresh(service, connection["id"])
     assert (job["files_imported"], job["movements_new"]) == (1, 1)
     [account] = (await service.get("/accounts"))["items"]
@@ -79,11 +83,15 @@ async def test_watched_folder_imports_new_files_and_reports_status(service, tmp_
     assert job["state"] == "failed" and "does not exist" in job["error"]
     after = await service.get(f"/connections/{connection['id']}")
     assert after["status"] == "disconnected" and "does not exist" in after["last_error"]
-    changes = [e.payload["status"] for e in service.of_type("bank_ingest.connection.status_changed")]
+    changes = [
+        e.payload["status"] for e in service.of_type("bank_ingest.connection.status_changed")
+    ]
     assert changes == ["active", "disconnected"]
 
 
-async def test_ftp_connection_fetches_once_and_never_shows_the_password(service, tmp_path: Path) -> None:
+async def test_ftp_connection_fetches_once_and_never_shows_the_password(
+    service, tmp_path: Path
+) -> None:
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "a.sta").write_bytes(
         statement(3, opening="251202TRY0,00", closing="251203TRY7,50", amount="7,50")
@@ -99,7 +107,11 @@ async def test_ftp_connection_fetches_once_and_never_shows_the_password(service,
         assert connection["source"]["password_set"] is True
 
         first = await refresh(service, connection["id"])
-        assert (first["state"], first["files_imported"], first["movements_new"]) == ("succeeded", 1, 1)
+        assert (first["state"], first["files_imported"], first["movements_new"]) == (
+            "succeeded",
+            1,
+            1,
+        )
         second = await refresh(service, connection["id"])
         assert (second["state"], second["files_found"]) == ("succeeded", 0)
         listed = await service.get("/connections")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+
 from schwifty import IBAN
 
 from shared.events import Envelope, MovementsProcessed
@@ -55,7 +56,13 @@ async def test_upload_stores_checks_and_announces(service) -> None:
     assert incoming["counterparty_iban"] == PAYER
     assert incoming["direction"] == "incoming" and incoming["booking_date"] == "2025-12-01"
     assert page["totals"] == [
-        {"currency": "TRY", "count": 3, "incoming": "1000.00", "outgoing": "-200.00", "net": "800.00"}
+        {
+            "currency": "TRY",
+            "count": 3,
+            "incoming": "1000.00",
+            "outgoing": "-200.00",
+            "net": "800.00",
+        }
     ]
     detail = await service.get(f"/movements/{incoming['id']}")
     assert detail["raw"].startswith(":61:2512011201C500,00NTRFNONREF")
@@ -98,9 +105,7 @@ async def test_unbalanced_statement_and_broken_chain_are_reported(service) -> No
     first = await service.upload(mt940(DAY1, number="7", closing="C251201TRY2000,00"))
     assert first.json()["statements"][0]["balance_check"] == "balanced"
 
-    wrong = mt940(
-        DAY3, number="9", opening="C251202TRY1990,00", closing="C251203TRY1900,00"
-    )
+    wrong = mt940(DAY3, number="9", opening="C251202TRY1990,00", closing="C251203TRY1900,00")
     statement = (await service.upload(wrong, name="wrong.sta")).json()["statements"][0]
     assert statement["balance_check"] == "unbalanced"
     assert statement["balance_difference"] == "-40.00"  # 1900 - (1990 - 50)
@@ -133,7 +138,7 @@ async def test_upload_over_the_limit_gets_413(service) -> None:
     assert response.json()["max_bytes"] == 64 * 1024
 
     async def chunks():  # no Content-Length: the cap holds while the body streams
-        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n"
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n'
         for _ in range(20):
             yield b"y" * 8192
 

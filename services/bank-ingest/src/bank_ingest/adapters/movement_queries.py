@@ -97,7 +97,11 @@ def _filtered(query: Select, tenant_id: uuid.UUID, where: MovementFilter) -> Sel
     if where.amount_min is not None or where.amount_max is not None:
         conditions.append(_absolute_between(where.amount_min, where.amount_max))
     if where.text:
-        pattern = "%" + fold(where.text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%"
+            + fold(where.text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
         conditions.append(Movement.search_text.like(pattern, escape="\\"))
     if where.processed is not None:
         conditions.append(Movement.processed == where.processed)

@@ -192,7 +192,9 @@ class Job(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    connection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE")
+    )
     trigger: Mapped[str] = mapped_column(String(20))
     """``manual`` or ``schedule``."""
     state: Mapped[str] = mapped_column(String(20))

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.uow import UnitOfWork
@@ -131,19 +131,44 @@ class Statements:
         return list(await self.session.scalars(query))
 
 
+_COLUMNS = tuple(column.name for column in Movement.__table__.columns)
+_STAGING = "incoming_movements"
+
+
 class Movements(MovementQueries):
     async def insert_new(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
         """Insert the rows whose id is not stored yet; return the ids that were new."""
         if not rows:
             return set()
-        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
+        if self.session.bind.dialect.name == "postgresql":
+            return await self._copy_new(rows)
         statement = (
-            dialect.insert(Movement)
+            sqlite.insert(Movement)
             .on_conflict_do_nothing(index_elements=["id"])
             .returning(Movement.id)
         )
         result = await self.session.execute(statement, rows)
         return set(result.scalars().all())
+
+    async def _copy_new(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+        # COPY into a session-private staging table, then one INSERT … ON CONFLICT DO NOTHING:
+        # several times faster than multi-row INSERTs, and inside the caller's transaction.
+        # Rows come from ingest, which has already checked amounts fit the Money column.
+        connection = await (await self.session.connection()).get_raw_connection()
+        driver = connection.driver_connection
+        columns = ", ".join(_COLUMNS)
+        await driver.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (LIKE movements) ON COMMIT DELETE ROWS"
+        )
+        await driver.copy_records_to_table(
+            _STAGING, records=[tuple(row[c] for c in _COLUMNS) for row in rows], columns=_COLUMNS
+        )
+        inserted = await driver.fetch(
+            f"INSERT INTO movements ({columns}) SELECT {columns} FROM {_STAGING} "
+            "ON CONFLICT (id) DO NOTHING RETURNING id"
+        )
+        await driver.execute(f"TRUNCATE {_STAGING}")
+        return {record["id"] for record in inserted}
 
     async def mark_processed(
         self, tenant_id: uuid.UUID, ids: list[uuid.UUID], *, processed: bool, state: str
@@ -299,4 +324,3 @@ class BankIngestUnitOfWork(UnitOfWork):
         self.connections = Connections(self.session)
         self.jobs = Jobs(self.session)
         return self
-

@@ -36,7 +36,9 @@ class ConnectionOut(BaseModel):
     encoding: str
     account_id: uuid.UUID | None
     column_mapping: dict[str, Any] | None
-    source: dict[str, Any] | None = Field(description="Source settings; the password is never shown")
+    source: dict[str, Any] | None = Field(
+        description="Source settings; the password is never shown"
+    )
     poll_minutes: int | None
     status: str = Field(
         description="active: the last fetch worked; disconnected: it failed (see last_error); "
@@ -75,7 +77,9 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
 
-@router.post("/connections", status_code=201, response_model=ConnectionOut, summary="Add a connection")
+@router.post(
+    "/connections", status_code=201, response_model=ConnectionOut, summary="Add a connection"
+)
 async def add_connection(
     body: ConnectionIn,
     request: Request,
@@ -86,9 +90,7 @@ async def add_connection(
     box = SecretBox(runtime.settings.secret_key)
 
     async def create() -> ConnectionOut:
-        connection = await create_connection(
-            body, tenant_id=principal.tenant_id, uow=uow, box=box
-        )
+        connection = await create_connection(body, tenant_id=principal.tenant_id, uow=uow, box=box)
         return ConnectionOut.of(connection)
 
     return await create_once(
@@ -103,7 +105,9 @@ def _without_secret(body: ConnectionIn):
     return body.source
 
 
-@router.get("/connections", response_model=list[ConnectionOut], summary="Connections and their status")
+@router.get(
+    "/connections", response_model=list[ConnectionOut], summary="Connections and their status"
+)
 async def list_connections(
     principal: Principal = Depends(ANY_ROLE),
     uow: BankIngestUnitOfWork = Depends(get_uow),

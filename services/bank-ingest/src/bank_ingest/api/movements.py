@@ -63,7 +63,10 @@ async def list_movements(
         next_cursor=page.next_cursor,
         totals=[
             CurrencyTotals(
-                currency=t.currency, count=t.count, incoming=t.incoming, outgoing=t.outgoing,
+                currency=t.currency,
+                count=t.count,
+                incoming=t.incoming,
+                outgoing=t.outgoing,
                 net=t.incoming + t.outgoing,
             )  # fmt: skip
             for t in totals

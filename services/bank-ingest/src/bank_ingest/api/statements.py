@@ -47,8 +47,12 @@ class _UploadFingerprint(BaseModel):
 async def upload_statement(
     request: Request,
     file: UploadFile = File(description="The statement file"),
-    connection_id: uuid.UUID | None = Form(None, description="Read with this connection's settings"),
-    account_id: uuid.UUID | None = Form(None, description="The account, for files that don't name it"),
+    connection_id: uuid.UUID | None = Form(
+        None, description="Read with this connection's settings"
+    ),
+    account_id: uuid.UUID | None = Form(
+        None, description="The account, for files that don't name it"
+    ),
     format: str | None = Form(None, description="auto, mt940, camt, excel or csv"),
     encoding: str | None = Form(
         None, description="auto (UTF-8, else windows-1254), utf-8, windows-1254, iso-8859-9, …"
@@ -81,9 +85,12 @@ def import_out(result: ImportResult) -> ImportOut:
     out = ImportOut.model_validate(result.record)
     out.statements = [
         ImportedStatement(
-            statement_id=None if s.duplicate_of else s.id, duplicate_of=s.duplicate_of,
-            account_id=s.row.account_id, movement_count=s.movement_count,
-            new_movements=s.new_movements, balance_check=s.row.balance_check,
+            statement_id=None if s.duplicate_of else s.id,
+            duplicate_of=s.duplicate_of,
+            account_id=s.row.account_id,
+            movement_count=s.movement_count,
+            new_movements=s.new_movements,
+            balance_check=s.row.balance_check,
             balance_difference=s.row.balance_difference,
             continuity_issues=list(s.continuity_issues),
         )  # fmt: skip
@@ -127,7 +134,9 @@ async def get_import(
     return ImportOut.model_validate(record)
 
 
-@router.get("/statements", response_model=Page[StatementOut], summary="Statements with their checks")
+@router.get(
+    "/statements", response_model=Page[StatementOut], summary="Statements with their checks"
+)
 async def list_statements(
     account_id: uuid.UUID | None = None,
     import_id: uuid.UUID | None = None,

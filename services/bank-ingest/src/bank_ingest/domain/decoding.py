@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections.abc import Iterator
 from typing import BinaryIO, Literal
 
@@ -21,7 +22,7 @@ CHUNK = 1 << 20
 
 # SWIFT transmissions wrap messages in SOH/ETX and pad with NULs; the form feed shows up in
 # printed exports. Dropped before parsing, they are never part of a field.
-_CONTROL = {c: None for c in (0x00, 0x01, 0x02, 0x03, 0x04, 0x0C, 0x1A)}
+_CONTROL = re.compile("[\x00-\x04\x0c\x1a]")
 
 
 def is_utf8(stream: BinaryIO) -> tuple[bool, bool]:
@@ -65,19 +66,32 @@ def resolve_encoding(stream: BinaryIO, setting: str = "auto") -> str:
 def text_lines(stream: BinaryIO, setting: str = "auto") -> Iterator[str]:
     """Decoded lines without their line ends (LF, CRLF or CR), control bytes removed."""
     encoding = resolve_encoding(stream, setting)
-    number = 0
-    for raw in stream:
-        if number == 0 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8) :]
+    start = stream.tell()
+    reader = io.TextIOWrapper(
+        stream, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline=None
+    )
+    try:
+        for line in reader:
+            line = line.rstrip("\n")
+            yield _CONTROL.sub("", line) if _CONTROL.search(line) else line
+    except UnicodeDecodeError as exc:
+        stream.seek(start)
+        raise _undecodable(stream, encoding) from exc
+    finally:
+        reader.detach()
+
+
+def _undecodable(stream: BinaryIO, encoding: str) -> ParseError:
+    """The error for the first line that does not decode — found again line by line, because the
+    fast reader decodes in chunks and can't tell which line it was in."""
+    for number, raw in enumerate(stream, start=1):
         try:
-            text = raw.decode(encoding)
+            raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise ParseError(
-                f"byte {raw[exc.start : exc.end]!r} is not valid {encoding}", line=number + 1
-            ) from exc
-        for line in text.rstrip("\r\n").split("\r"):  # a lone CR ends a line too
-            number += 1
-            yield line.translate(_CONTROL)
+            return ParseError(
+                f"byte {raw[exc.start : exc.end]!r} is not valid {encoding}", line=number
+            )
+    return ParseError(f"the file is not valid {encoding}")
 
 
 def decode(data: bytes, setting: str = "auto") -> str:

@@ -35,7 +35,9 @@ class Reading:
     encoding: str = ""
 
 
-def read_statements(stream: BinaryIO, options: ReadOptions, reading: Reading) -> Iterator[StatementPart]:
+def read_statements(
+    stream: BinaryIO, options: ReadOptions, reading: Reading
+) -> Iterator[StatementPart]:
     """Parts of every statement in ``stream`` (a seekable binary file at position 0)."""
     kind = _kind(stream, options)
     if kind != "zip":

@@ -21,21 +21,21 @@ from datetime import date
 from .statement import ParsedMovement
 from .text import squash
 
-_NAMESPACE = uuid.UUID("5b0c9a5e-58f3-4d8e-9a39-6d0f7c1e2b44")
-
 
 def fingerprint(movement: ParsedMovement) -> str:
-    parts = (
-        movement.booking_date.isoformat(),
-        movement.value_date.isoformat(),
-        str(movement.amount.normalize()),
-        movement.currency,
-        movement.transaction_code,
-        movement.customer_reference.strip(),
-        movement.bank_reference.strip(),
-        squash(movement.description),
+    """What the bank says about the movement, in one string."""
+    return "\x1f".join(
+        (
+            movement.booking_date.isoformat(),
+            movement.value_date.isoformat(),
+            str(movement.amount.normalize()),
+            movement.currency,
+            movement.transaction_code,
+            movement.customer_reference.strip(),
+            movement.bank_reference.strip(),
+            squash(movement.description),
+        )
     )
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 class Occurrences:
@@ -48,5 +48,5 @@ class Occurrences:
         print_ = fingerprint(movement)
         key = (movement.booking_date, print_)
         self._seen[key] += 1
-        name = f"{account_id}:{movement.booking_date.isoformat()}:{print_}:{self._seen[key]}"
-        return uuid.uuid5(_NAMESPACE, name)
+        identity = f"{account_id}\x1e{print_}\x1e{self._seen[key]}".encode()
+        return uuid.UUID(bytes=hashlib.sha256(identity).digest()[:16], version=5)

@@ -6,19 +6,18 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
-# The letters Turkish bank texts use, folded by table (fast); anything rarer goes through NFKD.
-# Dotless ı has no decomposition at all, and İ.lower() would leave a combining dot behind.
-_TABLE = str.maketrans("ÇĞİIÖŞÜÂÎÛçğıöşüâîû", "cgiiosuaiucgiosuaiu")
 
 
 def fold(text: str) -> str:
     """Lower case, no accents, single spaces: ``"ÖZTÜRK  İnşaat"`` → ``"ozturk insaat"``, so a
-    search matches whether the bank wrote Turkish letters or flattened them to ASCII."""
-    folded = text.translate(_TABLE).lower()
-    if not folded.isascii():
-        decomposed = unicodedata.normalize("NFKD", folded)
-        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(folded.split())
+    search matches whether the bank wrote Turkish letters or flattened them to ASCII.
+
+    Dotless ı has no decomposition (it would vanish), so it is mapped first; letters with no ASCII
+    form at all (``ß``, ``€``) are dropped — the same on both sides of a search."""
+    if not text.isascii():
+        plain = unicodedata.normalize("NFKD", text.replace("ı", "i"))
+        text = plain.encode("ascii", "ignore").decode("ascii")
+    return " ".join(text.lower().split())
 
 
 def squash(text: str) -> str:
