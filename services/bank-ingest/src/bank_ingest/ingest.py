@@ -7,6 +7,8 @@ nothing of a refused file is kept.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -68,24 +70,31 @@ async def ingest_file(
     reading = Reading()
     occurrences: dict[tuple[uuid.UUID, str], Occurrences] = {}
     current: _Open | None = None
-    for part in read_statements(stream, options, reading):
-        if isinstance(part, ParsedMovement):
-            assert current is not None
-            current.pending.append(_row(part, current, tenant_id, now))
-            if len(current.pending) >= BATCH:
-                await _flush(current, uow)
-        elif isinstance(part, StatementHeader):
-            account = await accounts.for_statement(
-                part.account or options.account, part.currency, tenant_id=tenant_id, uow=uow
-            )
-            summary = await open_statement(part, account, record, uow=uow)
-            key = (account.id, part.statement_number or str(summary.id))
-            current = _Open(account, summary, occurrences.setdefault(key, Occurrences()))
-        elif isinstance(part, StatementFooter):
-            assert current is not None
-            await _flush(current, uow)
-            result.statements.append(await close_statement(current.summary, part, uow=uow))
-            current = None
+    writer = _Writer(uow)
+    try:
+        for part in read_statements(stream, options, reading):
+            if isinstance(part, ParsedMovement):
+                assert current is not None
+                current.pending.append(_row(part, current, tenant_id, now))
+                if len(current.pending) >= BATCH:
+                    await writer.write(current)
+            elif isinstance(part, StatementHeader):
+                await writer.drain()
+                account = await accounts.for_statement(
+                    part.account or options.account, part.currency, tenant_id=tenant_id, uow=uow
+                )
+                summary = await open_statement(part, account, record, uow=uow)
+                key = (account.id, part.statement_number or str(summary.id))
+                current = _Open(account, summary, occurrences.setdefault(key, Occurrences()))
+            elif isinstance(part, StatementFooter):
+                assert current is not None
+                await writer.write(current)
+                await writer.drain()
+                result.statements.append(await close_statement(current.summary, part, uow=uow))
+                current = None
+    except BaseException:
+        await writer.abandon()
+        raise
     record.format, record.encoding = reading.format, reading.encoding
     record.statement_count = sum(1 for s in result.statements if not s.duplicate_of)
     record.movements_new = sum(s.new_movements for s in result.statements)
@@ -137,8 +146,37 @@ def _row(movement: ParsedMovement, current: _Open, tenant_id: uuid.UUID, now: da
     }
 
 
-async def _flush(current: _Open, uow: BankIngestUnitOfWork) -> None:
-    rows, current.pending = current.pending, []
+class _Writer:
+    """Writes a batch while the parser reads the next: one write in flight at a time, so the
+    database works on batch n while Python parses batch n+1. Anything else that uses the session
+    drains it first."""
+
+    def __init__(self, uow: BankIngestUnitOfWork) -> None:
+        self._uow = uow
+        self._inflight: asyncio.Task[None] | None = None
+
+    async def write(self, current: _Open) -> None:
+        await self.drain()
+        rows, current.pending = current.pending, []
+        if rows:
+            self._inflight = asyncio.create_task(_write(current, rows, self._uow))
+            await asyncio.sleep(0)  # let it send the batch before parsing goes on
+
+    async def abandon(self) -> None:
+        """The file is refused: stop the write in flight (its transaction is rolled back)."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            inflight.cancel()
+            with contextlib.suppress(BaseException):
+                await inflight
+
+    async def drain(self) -> None:
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            await inflight
+
+
+async def _write(current: _Open, rows: list[dict], uow: BankIngestUnitOfWork) -> None:
     new_ids = await uow.movements.insert_new(rows)
     if not new_ids:
         return

@@ -75,8 +75,8 @@ async def close_statement(
         "unchecked" if difference is None else "balanced" if difference == 0 else "unbalanced"
     )
     row.balance_difference = difference or None
-    earlier = await uow.statements.same_as(row)
-    if earlier is not None and summary.new_movements == 0:
+    earlier = await uow.statements.same_as(row) if summary.new_movements == 0 else None
+    if earlier is not None:
         summary.duplicate_of = earlier.id  # the very same statement again: nothing to keep
         await uow.statements.delete(row)
         return summary
@@ -100,7 +100,7 @@ def _link(row: Statement) -> ChainLink:
 async def _update_balance(row: Statement, uow: BankIngestUnitOfWork) -> None:
     if row.closing_date is None or row.closing_amount is None:
         return
-    account = await uow.accounts.get(row.tenant_id, row.account_id)
+    account = await uow.session.get(BankAccount, row.account_id)  # in the session already
     if account and (account.balance_date is None or row.closing_date >= account.balance_date):
         account.balance, account.balance_date = row.closing_amount, row.closing_date
 

@@ -25,6 +25,18 @@ from ..events import Envelope
 Handler = Callable[[Envelope], Awaitable[None]]
 
 
+class Publishable(Protocol):
+    """What publishing reads of a message: an :class:`Envelope`, or one stored by the outbox."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def correlation_id(self) -> str: ...
+    def to_json(self) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     message_id: str
@@ -43,7 +55,7 @@ class Bus(Protocol):
 
     async def close(self) -> None: ...
 
-    async def publish(self, envelopes: Sequence[Envelope]) -> None:
+    async def publish(self, envelopes: Sequence[Publishable]) -> None:
         """Return once the broker has confirmed every envelope; raise if it did not."""
 
     async def consume(self, service: str, handler: Handler) -> None:

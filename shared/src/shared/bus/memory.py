@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import structlog
 
 from ..events import Envelope
-from .base import DeadLetter, Handler, Topology, is_permanent, topic_matches
+from .base import DeadLetter, Handler, Publishable, Topology, is_permanent, topic_matches
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +60,7 @@ class InProcessBus:
     def is_ready(self) -> bool:
         return self._started and not self._closed
 
-    async def publish(self, envelopes: Sequence[Envelope]) -> None:
+    async def publish(self, envelopes: Sequence[Publishable]) -> None:
         if not self.is_ready():
             raise ConnectionError("in-process bus is not running")
         for envelope in envelopes:

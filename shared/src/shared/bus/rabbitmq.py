@@ -22,7 +22,7 @@ from aio_pika.abc import (
 )
 
 from ..events import Envelope
-from .base import DeadLetter, Handler, Topology, is_permanent, queue_name
+from .base import DeadLetter, Handler, Publishable, Topology, is_permanent, queue_name
 
 log = structlog.get_logger(__name__)
 
@@ -96,7 +96,7 @@ class RabbitMQBus:
 
     # -- publishing ------------------------------------------------------------------------
 
-    async def publish(self, envelopes: Sequence[Envelope]) -> None:
+    async def publish(self, envelopes: Sequence[Publishable]) -> None:
         if self._exchange is None:
             raise ConnectionError("RabbitMQ bus is not started")
         exchange = self._exchange
