@@ -28,7 +28,21 @@ from shared.auth import Role
 PROBLEM_JSON = "application/problem+json"
 PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics"}
 SERVICE_PATHS = {
-    "bank-ingest": {"/accounts", "/accounts/{account_id}"},
+    "bank-ingest": {
+        "/accounts",
+        "/accounts/{account_id}",
+        "/statements",
+        "/statements/{statement_id}",
+        "/imports",
+        "/imports/{import_id}",
+        "/movements",
+        "/movements/{movement_id}",
+        "/connections",
+        "/connections/{connection_id}",
+        "/connections/{connection_id}/refresh",
+        "/jobs",
+        "/jobs/{job_id}",
+    },
     "matcher": {"/own-accounts"},
     "reconciliation": {"/tenant", "/api-keys", "/api-keys/{key_id}", "/users"},
     "notifier": set(),

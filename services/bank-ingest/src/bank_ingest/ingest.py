@@ -10,21 +10,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import shutil
+import tempfile
 import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from shared.events import MovementsRecorded, RecordedMovement
 
 from . import accounts
 from .adapters.orm import BankAccount, StatementImport
 from .adapters.repository import BankIngestUnitOfWork
-from .domain.formats import Reading, ReadOptions, read_statements
+from .domain.formats import Reading, ReadOptions
 from .domain.identity import Occurrences
-from .domain.statement import ParsedMovement, ParseError, StatementFooter, StatementHeader
+from .domain.statement import (
+    ParsedMovement,
+    ParseError,
+    StatementFooter,
+    StatementHeader,
+    StatementPart,
+)
 from .domain.text import fold
+from .parse_worker import parts_in_child, parts_inline
 from .statements import StatementSummary, close_statement, open_statement
 
 BATCH = 1000
@@ -39,12 +49,11 @@ class ImportResult:
 
 @dataclass
 class _Open:
-    """The statement being read, with its not yet written movements."""
+    """A statement read but not yet closed."""
 
     account: BankAccount
     summary: StatementSummary
     occurrences: Occurrences
-    pending: list[dict] = field(default_factory=list)
 
 
 async def ingest_file(
@@ -56,50 +65,118 @@ async def ingest_file(
     uow: BankIngestUnitOfWork,
     source: str = "upload",
     connection_id: uuid.UUID | None = None,
+    parse_in_child_above: int | None = None,
 ) -> ImportResult:
-    """Read ``stream`` (seekable, at 0) into the open unit of work; the caller commits."""
+    """Read ``stream`` (seekable, at 0) into the open unit of work; the caller commits.
+
+    A file of ``parse_in_child_above`` bytes or more is parsed by a child process while this one
+    stores what has been parsed so far."""
     digest, size = _hash(stream)
-    now = datetime.now(UTC)
     record = StatementImport(
         id=uuid.uuid4(), tenant_id=tenant_id, connection_id=connection_id, source=source,
         file_name=file_name[:255], sha256=digest, size=size, format="", encoding="",
-        statement_count=0, movements_new=0, movements_duplicate=0, created_at=now,
+        statement_count=0, movements_new=0, movements_duplicate=0,
+        created_at=datetime.now(UTC),
     )  # fmt: skip
     uow.imports.add(record)
-    result = ImportResult(record)
     reading = Reading()
-    occurrences: dict[tuple[uuid.UUID, str], Occurrences] = {}
-    current: _Open | None = None
-    writer = _Writer(uow)
-    try:
-        for part in read_statements(stream, options, reading):
-            if isinstance(part, ParsedMovement):
-                assert current is not None
-                current.pending.append(_row(part, current, tenant_id, now))
-                if len(current.pending) >= BATCH:
-                    await writer.write(current)
-            elif isinstance(part, StatementHeader):
-                await writer.drain()
-                account = await accounts.for_statement(
-                    part.account or options.account, part.currency, tenant_id=tenant_id, uow=uow
-                )
-                summary = await open_statement(part, account, record, uow=uow)
-                key = (account.id, part.statement_number or str(summary.id))
-                current = _Open(account, summary, occurrences.setdefault(key, Occurrences()))
-            elif isinstance(part, StatementFooter):
-                assert current is not None
-                await writer.write(current)
-                await writer.drain()
-                result.statements.append(await close_statement(current.summary, part, uow=uow))
-                current = None
-    except BaseException:
-        await writer.abandon()
-        raise
+    in_child = parse_in_child_above is not None and size >= parse_in_child_above
+    with _parts(stream, options, reading, in_child=in_child) as parts:
+        result = await _Store(record, options, uow).consume(parts)
     record.format, record.encoding = reading.format, reading.encoding
     record.statement_count = sum(1 for s in result.statements if not s.duplicate_of)
     record.movements_new = sum(s.new_movements for s in result.statements)
     record.movements_duplicate = sum(s.movement_count - s.new_movements for s in result.statements)
     return result
+
+
+@contextlib.contextmanager
+def _parts(
+    stream: BinaryIO, options: ReadOptions, reading: Reading, *, in_child: bool
+) -> Iterator[AsyncIterator[StatementPart]]:
+    if not in_child:
+        yield parts_inline(stream, options, reading)
+        return
+    with tempfile.NamedTemporaryFile(prefix="statement-") as copy:  # the child opens it by name
+        shutil.copyfileobj(stream, copy)
+        copy.flush()
+        yield parts_in_child(copy.name, options, reading)
+
+
+class _Store:
+    """Stores a stream of statement parts. Movements go out in batches of ``BATCH`` across
+    statements; a batch is written while the next is parsed, and a statement is closed (checked,
+    announced) once the batch holding its last movement is written."""
+
+    def __init__(self, record: StatementImport, options: ReadOptions, uow: BankIngestUnitOfWork):
+        self.record, self.options, self.uow = record, options, uow
+        self.result = ImportResult(record)
+        self.writer = _Writer()
+        self.occurrences: dict[tuple[uuid.UUID, str], Occurrences] = {}
+        self.accounts: dict[tuple[str, str], BankAccount] = {}
+        self.current: _Open | None = None
+        self.open: dict[uuid.UUID, _Open] = {}
+        self.pending: list[dict] = []
+        self.footers: list[tuple[_Open, StatementFooter]] = []  # rows not yet sent
+        self.closing: list[tuple[_Open, StatementFooter]] = []  # rows in the batch in flight
+        self.now = datetime.now(UTC)
+
+    async def consume(self, parts: AsyncIterator[StatementPart]) -> ImportResult:
+        async with contextlib.aclosing(parts):  # type: ignore[type-var]
+            try:
+                async for part in parts:
+                    if isinstance(part, ParsedMovement):
+                        await self.movement(part)
+                    elif isinstance(part, StatementHeader):
+                        await self.header(part)
+                    else:
+                        self.footers.append((self._current(), part))
+                        self.current = None
+                await self.flush()
+                await self.flush()  # closes the statements of the last batch
+            except BaseException:
+                await self.writer.abandon()
+                raise
+        return self.result
+
+    def _current(self) -> _Open:
+        assert self.current is not None, "the parser yields a header first"
+        return self.current
+
+    async def movement(self, part: ParsedMovement) -> None:
+        current = self._current()
+        self.pending.append(_row(part, current, self.record.tenant_id, self.now))
+        if len(self.pending) >= BATCH:
+            await self.flush()
+
+    async def header(self, part: StatementHeader) -> None:
+        account = await self._account(part.account or self.options.account, part.currency)
+        summary = open_statement(part, account, self.record)
+        key = (account.id, part.statement_number or str(summary.id))
+        self.current = _Open(account, summary, self.occurrences.setdefault(key, Occurrences()))
+        self.open[summary.id] = self.current
+
+    async def _account(self, raw: str, currency: str) -> BankAccount:
+        if (raw, currency) not in self.accounts:
+            await self.writer.drain()  # the session is needed, and nothing may be in flight
+            account = await accounts.for_statement(
+                raw, currency, tenant_id=self.record.tenant_id, uow=self.uow
+            )
+            await self.uow.session.flush()  # movements written next refer to it
+            self.accounts[raw, currency] = account
+        return self.accounts[raw, currency]
+
+    async def flush(self) -> None:
+        """Wait for the batch in flight, close the statements it completed, send the next."""
+        rows, self.pending = self.pending, []
+        await self.writer.drain()
+        for current, footer in self.closing:
+            del self.open[current.summary.id]
+            summary = await close_statement(current.summary, footer, uow=self.uow)
+            self.result.statements.append(summary)
+        self.closing, self.footers = self.footers, []
+        if rows:
+            await self.writer.start(_write(rows, self.open, self.uow))
 
 
 def _row(movement: ParsedMovement, current: _Open, tenant_id: uuid.UUID, now: datetime) -> dict:
@@ -147,20 +224,16 @@ def _row(movement: ParsedMovement, current: _Open, tenant_id: uuid.UUID, now: da
 
 
 class _Writer:
-    """Writes a batch while the parser reads the next: one write in flight at a time, so the
-    database works on batch n while Python parses batch n+1. Anything else that uses the session
-    drains it first."""
+    """One batch write in flight at a time, so the database works on batch n while Python parses
+    batch n+1. The session is used by nothing else until :meth:`drain` has returned."""
 
-    def __init__(self, uow: BankIngestUnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self) -> None:
         self._inflight: asyncio.Task[None] | None = None
 
-    async def write(self, current: _Open) -> None:
-        await self.drain()
-        rows, current.pending = current.pending, []
-        if rows:
-            self._inflight = asyncio.create_task(_write(current, rows, self._uow))
-            await asyncio.sleep(0)  # let it send the batch before parsing goes on
+    async def start(self, write: Coroutine[Any, Any, None]) -> None:
+        self._inflight = asyncio.create_task(write)
+        for _ in range(5):  # let it get the batch on its way before parsing goes on
+            await asyncio.sleep(0)
 
     async def abandon(self) -> None:
         """The file is refused: stop the write in flight (its transaction is rolled back)."""
@@ -176,21 +249,27 @@ class _Writer:
             await inflight
 
 
-async def _write(current: _Open, rows: list[dict], uow: BankIngestUnitOfWork) -> None:
+async def _write(
+    rows: list[dict], statements: dict[uuid.UUID, _Open], uow: BankIngestUnitOfWork
+) -> None:
     new_ids = await uow.movements.insert_new(rows)
-    if not new_ids:
-        return
-    current.summary.new_movements += len(new_ids)
-    account = current.account
-    payload = {
-        "account_id": str(account.id),
-        "iban": account.iban,
-        "account_number": account.account_number or "",
-        "ledger_code": account.ledger_code,
-        "statement_id": str(current.summary.id),
-        "movements": [_recorded(row) for row in rows if row["id"] in new_ids],
-    }
-    await uow.emit_payload(MovementsRecorded, payload, tenant=account.tenant_id)
+    by_statement: dict[uuid.UUID, list[dict]] = {}
+    for row in rows:
+        if row["id"] in new_ids:
+            by_statement.setdefault(row["statement_id"], []).append(row)
+    for statement_rows in by_statement.values():
+        current = statements[statement_rows[0]["statement_id"]]
+        current.summary.new_movements += len(statement_rows)
+        account = current.account
+        payload = {
+            "account_id": str(account.id),
+            "iban": account.iban,
+            "account_number": account.account_number or "",
+            "ledger_code": account.ledger_code,
+            "statement_id": str(current.summary.id),
+            "movements": [_recorded(row) for row in statement_rows],
+        }
+        await uow.emit_payload(MovementsRecorded, payload, tenant=account.tenant_id)
 
 
 _RECORDED = tuple(RecordedMovement.model_fields)

@@ -121,6 +121,7 @@ async def _take_in(remote: RemoteFile, source, job: Job, options: ReadOptions, r
                 result = await ingest_file(
                     tmp, file_name=remote.name, options=options, tenant_id=job.tenant_id,
                     uow=uow, source="fetch", connection_id=job.connection_id,
+                    parse_in_child_above=getattr(runtime.settings, "parse_in_child_bytes", None),
                 )  # fmt: skip
             except ParseError as exc:
                 await uow.rollback()

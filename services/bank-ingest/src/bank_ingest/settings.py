@@ -11,6 +11,11 @@ class BankIngestSettings(ServiceSettings):
     max_upload_bytes: int = Field(
         200 * 1024 * 1024, description="Largest statement file accepted by upload (413 above)"
     )
+    parse_in_child_bytes: int | None = Field(
+        4 * 1024 * 1024,
+        description="Files this large or larger are parsed in a child process while the service "
+        "stores what is parsed (two cores at work); empty: always parse in the service",
+    )
     jobs_poll_seconds: float = Field(
         1.0, description="How often the refresh worker looks for queued jobs and due connections"
     )

@@ -38,13 +38,11 @@ class StatementSummary:
             self.last_booking = day
 
 
-async def open_statement(
-    header: StatementHeader,
-    account: BankAccount,
-    record: StatementImport,
-    *,
-    uow: BankIngestUnitOfWork,
+def open_statement(
+    header: StatementHeader, account: BankAccount, record: StatementImport
 ) -> StatementSummary:
+    """The statement's row, not yet in the session: the caller adds it when the session is free
+    (movements refer to it by id only, so it may be stored after them, in the same transaction)."""
     opening = header.opening
     row = Statement(
         id=uuid.uuid4(), tenant_id=account.tenant_id, import_id=record.id, account_id=account.id,
@@ -56,8 +54,6 @@ async def open_statement(
         movement_count=0, movements_sum=Decimal(0), new_movements=0, balance_check="unchecked",
         continuity_issues=[], information="", created_at=datetime.now(UTC),
     )  # fmt: skip
-    uow.statements.add(row)
-    await uow.session.flush()  # the movements inserted next refer to the account and import
     return StatementSummary(row.id, row, row.currency)
 
 
@@ -65,6 +61,7 @@ async def close_statement(
     summary: StatementSummary, footer: StatementFooter, *, uow: BankIngestUnitOfWork
 ) -> StatementSummary:
     row = summary.row
+    uow.statements.add(row)
     row.closing_amount = footer.closing.amount if footer.closing else None
     row.closing_date = footer.closing.date if footer.closing else None
     row.first_booking_date, row.last_booking_date = summary.first_booking, summary.last_booking

@@ -66,12 +66,14 @@ async def ingest_upload(
     uow: BankIngestUnitOfWork,
     connection_id: uuid.UUID | None,
     source: str = "upload",
+    parse_in_child_above: int | None = None,
 ) -> ImportResult:
     """:func:`ingest_file`, with a parse error turned into a 422 naming the line and reason."""
     try:
         return await ingest_file(
             stream, file_name=file_name, options=options, tenant_id=tenant_id, uow=uow,
             source=source, connection_id=connection_id,
+            parse_in_child_above=parse_in_child_above,
         )  # fmt: skip
     except ParseError as exc:
         raise refused(file_name, exc) from exc

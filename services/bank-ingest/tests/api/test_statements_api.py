@@ -188,3 +188,35 @@ async def test_processed_state_follows_the_matchers_events(service) -> None:
     await eventually(processed, what="movement marked processed")
     assert len((await service.get("/movements", processed="false"))["items"]) == 2
     assert (await service.get(f"/movements/{exported[0]}"))["processing_state"] == "exported"
+
+
+async def test_a_large_file_parsed_in_a_child_process_gives_the_same_result(db_url: str) -> None:
+    """Files over ``parse_in_child_bytes`` are parsed by a child process: same movements, same
+    refusal with the same line."""
+    from bank_ingest.main import create_app
+    from bank_ingest.settings import BankIngestSettings
+    from shared.auth import Role
+    from shared.testing import grant_key, serving
+
+    app = create_app(BankIngestSettings(database_url=db_url, parse_in_child_bytes=1))
+    async with serving(app) as client:
+        auth = await grant_key(app, uuid.uuid4(), Role.OPERATOR)
+
+        async def upload(content: bytes):
+            return await client.post(
+                "/statements", files={"file": ("big.sta", content)}, headers=auth
+            )
+
+        good = await upload(mt940(DAY1, DAY2))
+        assert good.status_code == 201, good.text
+        assert (good.json()["movements_new"], good.json()["statements"][0]["balance_check"]) == (
+            3,
+            "balanced",
+        )
+        broken = mt940(DAY3, number="2", opening="C251202TRY1800,00", closing="C251203TRY1750,00")
+        broken = broken.replace(b":61:251203", b":61:251303")
+        refused = await upload(broken)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["line"] == 5
+        page = (await client.get("/movements", headers=auth)).json()
+        assert page["totals"][0]["count"] == 3

@@ -162,9 +162,11 @@ class Movements(MovementQueries):
 
     async def _insert_arrays(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
         # Rows come from ingest, which has already checked amounts fit the Money column.
-        connection = await (await self.session.connection()).get_raw_connection()
+        # The driver connection is looked up before the arrays are built, so that the caller's
+        # one yield to the loop is enough for the query to be on its way (see ingest._Writer).
+        driver = (await (await self.session.connection()).get_raw_connection()).driver_connection
         arrays = [[row[column] for row in rows] for column in _COLUMNS]
-        inserted = await connection.driver_connection.fetch(_INSERT_ARRAYS, *arrays)
+        inserted = await driver.fetch(_INSERT_ARRAYS, *arrays)
         return {record["id"] for record in inserted}
 
     async def mark_processed(

@@ -11,10 +11,11 @@ from pydantic import BaseModel
 
 from shared.auth import Principal, Role
 from shared.errors import NotFound
-from shared.http.deps import ANY_ROLE, get_uow, require
+from shared.http.deps import ANY_ROLE, get_runtime, get_uow, require
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.idempotency import create_once
 from shared.pagination import Page, decode_cursor, page_of
+from shared.runtime import Runtime
 
 from ..adapters.repository import BankIngestUnitOfWork
 from ..ingest import ImportResult
@@ -59,6 +60,7 @@ async def upload_statement(
     ),
     principal: Principal = Depends(require(Role.OPERATOR, Role.ERP)),
     uow: BankIngestUnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime),
 ):
     stream = file.file
     name = file.filename or "upload"
@@ -75,6 +77,7 @@ async def upload_statement(
         result = await ingest_upload(
             stream, file_name=name, options=options, tenant_id=principal.tenant_id, uow=uow,
             connection_id=connection_id,
+            parse_in_child_above=getattr(runtime.settings, "parse_in_child_bytes", None),
         )  # fmt: skip
         return import_out(result)
 
