@@ -27,7 +27,7 @@ import aio_pika
 import httpx
 import mt940
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 from mt940_sample import generate  # noqa: E402
@@ -110,8 +110,6 @@ async def _ready(base: str) -> None:
 async def _key(engine) -> dict[str, str]:
     issued = new_api_key()
     async with engine.begin() as connection:
-        from sqlalchemy.ext.asyncio import AsyncSession
-
         session = AsyncSession(bind=connection)
         await store_key(
             session, key_id=issued.key_id, tenant_id=uuid.uuid4(), secret_hash=issued.secret_hash,

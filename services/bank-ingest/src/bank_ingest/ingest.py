@@ -66,15 +66,16 @@ async def ingest_file(
     source: str = "upload",
     connection_id: uuid.UUID | None = None,
     parse_in_child_above: int | None = None,
+    digest: tuple[str, int] | None = None,
 ) -> ImportResult:
     """Read ``stream`` (seekable, at 0) into the open unit of work; the caller commits.
 
     A file of ``parse_in_child_above`` bytes or more is parsed by a child process while this one
-    stores what has been parsed so far."""
-    digest, size = _hash(stream)
+    stores what has been parsed so far. ``digest`` is :func:`file_digest`, when the caller has it."""
+    sha256, size = digest or file_digest(stream)
     record = StatementImport(
         id=uuid.uuid4(), tenant_id=tenant_id, connection_id=connection_id, source=source,
-        file_name=file_name[:255], sha256=digest, size=size, format="", encoding="",
+        file_name=file_name[:255], sha256=sha256, size=size, format="", encoding="",
         statement_count=0, movements_new=0, movements_duplicate=0,
         created_at=datetime.now(UTC),
     )  # fmt: skip
@@ -284,7 +285,8 @@ def _json(value: object) -> object:
     return value if isinstance(value, str) else str(value)
 
 
-def _hash(stream: BinaryIO) -> tuple[str, int]:
+def file_digest(stream: BinaryIO) -> tuple[str, int]:
+    """(SHA-256 hex, size) of a seekable file, which is left at its start."""
     digest, size = hashlib.sha256(), 0
     while chunk := stream.read(1 << 20):
         digest.update(chunk)

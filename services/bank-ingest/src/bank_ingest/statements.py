@@ -17,9 +17,7 @@ from .domain.statement import ParsedMovement, StatementFooter, StatementHeader
 
 @dataclass
 class StatementSummary:
-    id: uuid.UUID
     row: Statement
-    currency: str
     movement_count: int = 0
     movements_sum: Decimal = Decimal(0)
     new_movements: int = 0
@@ -27,6 +25,14 @@ class StatementSummary:
     last_booking: date | None = None
     duplicate_of: uuid.UUID | None = None
     continuity_issues: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.row.id
+
+    @property
+    def currency(self) -> str:
+        return self.row.currency
 
     def add(self, movement: ParsedMovement) -> None:
         self.movement_count += 1
@@ -54,7 +60,7 @@ def open_statement(
         movement_count=0, movements_sum=Decimal(0), new_movements=0, balance_check="unchecked",
         continuity_issues=[], information="", created_at=datetime.now(UTC),
     )  # fmt: skip
-    return StatementSummary(row.id, row, row.currency)
+    return StatementSummary(row)
 
 
 async def close_statement(

@@ -26,7 +26,6 @@ async def read_options(
 ) -> ReadOptions:
     """The connection's settings, overridden by what the request says."""
     settings: dict = {}
-    account_id = account_id
     if connection_id is not None:
         connection = await uow.connections.get(tenant_id, connection_id)
         if connection is None:
@@ -67,13 +66,14 @@ async def ingest_upload(
     connection_id: uuid.UUID | None,
     source: str = "upload",
     parse_in_child_above: int | None = None,
+    digest: tuple[str, int] | None = None,
 ) -> ImportResult:
     """:func:`ingest_file`, with a parse error turned into a 422 naming the line and reason."""
     try:
         return await ingest_file(
             stream, file_name=file_name, options=options, tenant_id=tenant_id, uow=uow,
             source=source, connection_id=connection_id,
-            parse_in_child_above=parse_in_child_above,
+            parse_in_child_above=parse_in_child_above, digest=digest,
         )  # fmt: skip
     except ParseError as exc:
         raise refused(file_name, exc) from exc

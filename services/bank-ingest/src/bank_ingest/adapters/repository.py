@@ -30,11 +30,6 @@ class BankAccounts:
             )
         )
 
-    async def by_iban(self, tenant_id: uuid.UUID, iban: str) -> BankAccount | None:
-        return await self.session.scalar(
-            select(BankAccount).where(BankAccount.tenant_id == tenant_id, BankAccount.iban == iban)
-        )
-
     async def by_identifier(
         self, tenant_id: uuid.UUID, *, iban: str | None, number: str | None
     ) -> BankAccount | None:
@@ -219,9 +214,6 @@ class Connections:
                 Connection.tenant_id == tenant_id, Connection.id == connection_id
             )
         )
-
-    async def by_id(self, connection_id: uuid.UUID) -> Connection | None:
-        return await self.session.get(Connection, connection_id)
 
     async def by_name(self, tenant_id: uuid.UUID, name: str) -> Connection | None:
         return await self.session.scalar(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 
@@ -18,7 +17,7 @@ from shared.pagination import Page, decode_cursor, page_of
 from shared.runtime import Runtime
 
 from ..adapters.repository import BankIngestUnitOfWork
-from ..ingest import ImportResult
+from ..ingest import ImportResult, file_digest
 from ..schemas import ImportedStatement, ImportOut, StatementOut
 from ..uploads import ingest_upload, read_options
 
@@ -64,8 +63,9 @@ async def upload_statement(
 ):
     stream = file.file
     name = file.filename or "upload"
+    digest = file_digest(stream)
     fingerprint = _UploadFingerprint(
-        sha256=_sha256(stream), file_name=name, connection_id=connection_id,
+        sha256=digest[0], file_name=name, connection_id=connection_id,
         account_id=account_id, format=format, encoding=encoding,
     )  # fmt: skip
 
@@ -78,6 +78,7 @@ async def upload_statement(
             stream, file_name=name, options=options, tenant_id=principal.tenant_id, uow=uow,
             connection_id=connection_id,
             parse_in_child_above=getattr(runtime.settings, "parse_in_child_bytes", None),
+            digest=digest,
         )  # fmt: skip
         return import_out(result)
 
@@ -100,14 +101,6 @@ def import_out(result: ImportResult) -> ImportOut:
         for s in result.statements
     ]
     return out
-
-
-def _sha256(stream) -> str:
-    digest = hashlib.sha256()
-    while chunk := stream.read(1 << 20):
-        digest.update(chunk)
-    stream.seek(0)
-    return digest.hexdigest()
 
 
 @router.get("/imports", response_model=Page[ImportOut], summary="Files taken in, newest first")
