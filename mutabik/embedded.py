@@ -38,8 +38,11 @@ def embedded_system(
     *,
     retry_delays: tuple[float, ...] = (0.5, 2.0, 10.0),
     after_startup: Callable[[dict[str, FastAPI]], Awaitable[None]] | None = None,
+    bus: InProcessBus | None = None,
 ) -> tuple[Starlette, dict[str, FastAPI]]:
-    bus = InProcessBus(SUBSCRIPTIONS, retry_delays=retry_delays)
+    """The whole system as one ASGI app. Pass ``bus`` to use one with extra queues (tests
+    observing every event)."""
+    bus = bus or InProcessBus(SUBSCRIPTIONS, retry_delays=retry_delays)
     apps = embedded_apps(data_dir, bus, retry_delays=retry_delays)
 
     async def started() -> None:

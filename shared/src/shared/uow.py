@@ -26,6 +26,11 @@ class UnitOfWork:
         self._on_commit_events = on_commit_events
         self._emitted = 0
 
+    @property
+    def sessions(self) -> async_sessionmaker:
+        """The factory this unit of work's sessions come from: one per service instance."""
+        return self._sessions
+
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._emitted = 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from shared.bus import Bus
+from shared.http.limits import BodySizeLimit
 from shared.service import ServiceSpec, build_app
 
 from .adapters.repository import ReconciliationUnitOfWork
-from .api import router
+from .api import ROUTERS
 from .settings import ReconciliationSettings
 
 SPEC = ServiceSpec(
@@ -17,7 +18,7 @@ SPEC = ServiceSpec(
     description="The ERP's counterparties and movements, balances and BA/BS, e-Mutabakat rounds; "
     "tenants, users and API keys.",
     migrations="reconciliation:migrations",
-    routers=[router],
+    routers=ROUTERS,
     uow_class=ReconciliationUnitOfWork,
 )
 
@@ -25,4 +26,9 @@ SPEC = ServiceSpec(
 def create_app(
     settings: ReconciliationSettings | None = None, *, bus: Bus | None = None
 ) -> FastAPI:
-    return build_app(SPEC, settings or ReconciliationSettings(), bus=bus)
+    settings = settings or ReconciliationSettings()
+    app = build_app(SPEC, settings, bus=bus)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_import_bytes, paths=("/counterparties",)
+    )
+    return app

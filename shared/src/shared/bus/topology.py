@@ -9,7 +9,12 @@ IDENTITY = "reconciliation.api_key.*"
 
 SUBSCRIPTIONS: Topology = {
     "bank-ingest": (IDENTITY, "matcher.movements.processed"),
-    "matcher": (IDENTITY, "bank_ingest.account.registered"),
+    "matcher": (
+        IDENTITY,
+        "bank_ingest.account.registered",
+        "bank_ingest.movements.recorded",
+        "reconciliation.counterparties.changed",
+    ),
     "reconciliation": (),
     "notifier": (IDENTITY,),
     "portal": (IDENTITY,),

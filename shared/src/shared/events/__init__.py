@@ -14,6 +14,7 @@ from .bank_ingest import (
 from .envelope import Envelope, Event
 from .identity import ApiKeyIssued, ApiKeyRevoked, TenantCreated
 from .matcher import MovementsProcessed
+from .reconciliation import CounterpartiesChanged, CounterpartyRecord
 from .registry import known_events, parse, register
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "BalanceFigure",
     "BankAccountRegistered",
     "ConnectionStatusChanged",
+    "CounterpartiesChanged",
+    "CounterpartyRecord",
     "MovementsProcessed",
     "MovementsRecorded",
     "RecordedMovement",

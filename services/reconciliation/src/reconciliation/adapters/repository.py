@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.tables import api_keys
 from shared.uow import UnitOfWork
 
-from .orm import Tenant, User
+from ..domain.text import fold
+from .orm import Counterparty, Tenant, User
+
+_CHUNK = 2000
+"""Codes per IN list and rows per INSERT: well inside SQLite's and asyncpg's parameter limits."""
 
 
 class Identity:
@@ -53,10 +60,98 @@ class Identity:
         return {tenant_id: count for tenant_id, count in (await self.session.execute(query)).all()}
 
 
+@dataclass(frozen=True)
+class CounterpartyFilter:
+    text: str | None = None
+    """Anywhere in code, title, tax number or aliases; case and Turkish letters folded."""
+    active: bool | None = None
+    kind: Literal["customer", "supplier"] | None = None
+
+
+class Counterparties:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock(self, tenant_id: uuid.UUID) -> None:
+        """Serialise imports of one tenant's directory until the transaction ends (PostgreSQL;
+        SQLite has one writer at a time anyway, and the unique code catches the rest)."""
+        if self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"counterparties:{tenant_id}"},
+            )
+
+    async def fingerprints(
+        self, tenant_id: uuid.UUID, codes: list[str]
+    ) -> dict[str, tuple[uuid.UUID, str]]:
+        """The id and fingerprint of those of ``codes`` that are stored, by code."""
+        columns = (Counterparty.code, Counterparty.id, Counterparty.fingerprint)
+        if self.session.bind.dialect.name == "postgresql":
+            # A join with the array, not ``code IN (...)``: right after a large import the table
+            # has no statistics yet, and the planner would filter the tenant's rows against a
+            # long IN list one by one (minutes) instead of looking codes up (milliseconds).
+            wanted = (
+                func.unnest(bindparam("codes", type_=ARRAY(String)))
+                .table_valued("code")
+                .render_derived(name="wanted")
+            )
+            query = (
+                select(*columns)
+                .join(wanted, Counterparty.code == wanted.c.code)
+                .where(Counterparty.tenant_id == tenant_id)
+            )
+            rows = await self.session.execute(query, {"codes": codes})
+            return {code: (id_, fingerprint) for code, id_, fingerprint in rows}
+        found: dict[str, tuple[uuid.UUID, str]] = {}
+        for start in range(0, len(codes), _CHUNK):
+            query = select(*columns).where(
+                Counterparty.tenant_id == tenant_id,
+                Counterparty.code.in_(codes[start : start + _CHUNK]),
+            )
+            for code, id_, fingerprint in await self.session.execute(query):
+                found[code] = (id_, fingerprint)
+        return found
+
+    async def insert(self, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), _CHUNK):
+            await self.session.execute(insert(Counterparty), rows[start : start + _CHUNK])
+
+    async def update(self, rows: list[dict[str, Any]]) -> None:
+        """Each row by its ``id`` (bulk UPDATE by primary key)."""
+        for start in range(0, len(rows), _CHUNK):
+            await self.session.execute(update(Counterparty), rows[start : start + _CHUNK])
+
+    async def get(self, tenant_id: uuid.UUID, code: str) -> Counterparty | None:
+        return await self.session.scalar(
+            select(Counterparty).where(
+                Counterparty.tenant_id == tenant_id, Counterparty.code == code
+            )
+        )
+
+    async def page(
+        self, tenant_id: uuid.UUID, where: CounterpartyFilter, *, after: str | None, limit: int
+    ) -> list[Counterparty]:
+        """By code."""
+        query = select(Counterparty).where(Counterparty.tenant_id == tenant_id)
+        if where.text:
+            pattern = fold(where.text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(Counterparty.search_text.like(f"%{pattern}%", escape="\\"))
+        if where.active is not None:
+            query = query.where(Counterparty.active == where.active)
+        if where.kind is not None:
+            query = query.where(Counterparty.kind == where.kind)
+        if after is not None:
+            query = query.where(Counterparty.code > after)
+        query = query.order_by(Counterparty.code).limit(limit)
+        return list(await self.session.scalars(query))
+
+
 class ReconciliationUnitOfWork(UnitOfWork):
     identity: Identity
+    counterparties: Counterparties
 
     async def __aenter__(self):
         await super().__aenter__()
         self.identity = Identity(self.session)
+        self.counterparties = Counterparties(self.session)
         return self

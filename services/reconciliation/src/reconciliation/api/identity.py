@@ -1,4 +1,4 @@
-"""reconciliation over HTTP: the tenant's users and API keys (admin only)."""
+"""Tenant administration over HTTP: the tenant's users and API keys (admin only)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from shared.http.deps import ADMIN, ANY_ROLE, get_uow
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.idempotency import create_once
 
-from . import identity
-from .adapters.repository import ReconciliationUnitOfWork
+from .. import identity
+from ..adapters.repository import ReconciliationUnitOfWork
 
 router = APIRouter(tags=["tenant administration"], responses=PROBLEM_RESPONSES)
 

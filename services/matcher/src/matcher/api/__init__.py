@@ -1,0 +1,1 @@
+"""matcher over HTTP: one router per area."""

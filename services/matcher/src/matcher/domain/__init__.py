@@ -1,0 +1,1 @@
+"""The matcher's pure logic: no database, no bus, no HTTP."""

@@ -1,0 +1,1 @@
+"""reconciliation's pure rules: no I/O."""
