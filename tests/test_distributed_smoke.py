@@ -162,7 +162,7 @@ def _compact(iban: str) -> str:
 
 
 async def test_distributed_mode_end_to_end(
-    postgres_server: str, rabbitmq_url: str, tmp_path: Path
+    postgres_server: str, rabbitmq_url: str, tmp_path: Path, statement_flow
 ) -> None:
     token = uuid.uuid4().hex[:10]
     config = _config(token, postgres_server, rabbitmq_url, tmp_path / "log")
@@ -171,7 +171,7 @@ async def test_distributed_mode_end_to_end(
         await create_databases(config)
         cluster.start()
         try:
-            await _exercise(cluster, config)
+            await _exercise(cluster, config, statement_flow)
         except Exception as exc:
             raise AssertionError(
                 f"{type(exc).__name__}: {exc}\n\nprocess logs:\n{_log_tails(config.log_dir)}"
@@ -185,7 +185,7 @@ async def test_distributed_mode_end_to_end(
     assert await _queues_with_prefix(config.queue_prefix + ".") == []
 
 
-async def _exercise(cluster: Cluster, config: DistributedConfig) -> None:
+async def _exercise(cluster: Cluster, config: DistributedConfig, statement_flow) -> None:
     # 1. Every process up, each service ready with its own database and the bus.
     readiness = await asyncio.to_thread(cluster.wait_ready, 90)
     assert set(cluster.processes) == {*SERVICES, "gateway"}
@@ -244,3 +244,14 @@ async def _exercise(cluster: Cluster, config: DistributedConfig) -> None:
         await _eventually(
             "matcher lists the account registered at bank-ingest", matcher_knows_account
         )
+
+        # 5. The statements side across four processes over RabbitMQ: counterparties
+        # (reconciliation) → statement (bank-ingest) → proposals, choice, vouchers pulled and
+        # acknowledged (matcher) → exported mark back in bank-ingest.
+        async def call(method: str, path: str, *, expect: int = 200, **kwargs):
+            answer = await client.request(method, path, headers=auth, **kwargs)
+            assert answer.status_code == expect, (path, answer.text)
+            return answer.json() if answer.content else None
+
+        final = await statement_flow.run(call, within=EVENT_DEADLINE)
+        assert final["matcher"] == {"exported": 2} and len(final["bank_ingest"]) == 2

@@ -87,7 +87,9 @@ async def add_movement(
                 counterparty_tax_id="",
                 payment_reference="",
                 state=state,
-                candidates=[],
+                candidates=[{"kind": contra[0], "code": contra[1], "score": 0.99}]
+                if candidates
+                else [],
                 proposal_note="",
                 contra_kind=contra[0],
                 contra_code=contra[1],

@@ -189,6 +189,24 @@ async def test_bulk_confirm_reports_each_line(directory):
     assert "no candidate" in outcomes[1]["error"]
 
 
+async def test_bulk_choose_books_many_lines_to_one_account(directory):
+    service = directory
+    fees = [movement("-5", description=f"ISLEM {i}") for i in range(3)]
+    await service.publish(recorded(*fees))
+    await service.send("POST", "/movements/drop", {"ids": [str(fees[2].id)]})
+    outcomes = await service.send(
+        "POST", "/movements/choose",
+        {"ids": [str(f.id) for f in fees], "kind": "ledger", "code": "780.01"},
+    )  # fmt: skip
+    assert [o["ok"] for o in outcomes] == [True, True, False]
+    assert "dropped" in outcomes[2]["error"]
+    vouchers = (await service.get("/vouchers", auth=service.erp))["items"]
+    numbers = sorted(
+        v["number"] for v in vouchers if v["movement_id"] in {o["id"] for o in outcomes}
+    )
+    assert numbers == [numbers[0], numbers[0] + 1]
+
+
 async def test_another_tenant_sees_nothing(directory):
     service = directory
     mine = movement("100", counterparty_iban=OZTURK_IBAN)
@@ -230,3 +248,24 @@ async def test_rules_and_transaction_codes_steer_proposals(directory):
     again = movement("-7.50", description="EFT MASRAFI")
     await service.publish(recorded(again))
     assert (await service.get(f"/movements/{again.id}"))["state"] == "unmatched"
+
+
+async def test_sure_proposals_wait_while_the_bank_account_has_no_erp_code(service):
+    await service.publish(
+        CounterpartiesChanged(
+            counterparties=[
+                CounterpartyRecord(code="120.01.005", title="ÖZTÜRK LTD.", ibans=[OZTURK_IBAN])
+            ]  # fmt: skip
+        )
+    )
+    event = MovementsRecorded(
+        account_id=uuid.uuid4(), iban="TR640006200000006299887766", account_number="",
+        ledger_code="", statement_id=uuid.uuid4(),
+        movements=[movement("100", counterparty_iban=OZTURK_IBAN)],
+    )  # fmt: skip
+    await service.publish(event)
+    row = await service.get(f"/movements/{event.movements[0].id}")
+    assert row["state"] == "proposed" and row["candidates"][0]["confidence"] == 0.99
+    assert "no ERP code" in row["proposal_note"]
+    refused = await service.send("POST", f"/movements/{row['id']}/confirm", {}, expect=422)
+    assert "bank" in refused["detail"].lower()

@@ -107,6 +107,11 @@ class BulkConfirmIn(BulkIn):
     series: str | None = Field(None, max_length=20)
 
 
+class BulkChooseIn(BulkConfirmIn):
+    kind: AccountKind
+    code: str = Field(min_length=1, max_length=50)
+
+
 class BulkOutcome(BaseModel):
     id: uuid.UUID
     ok: bool

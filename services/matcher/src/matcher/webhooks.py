@@ -195,6 +195,9 @@ async def deliver_due(runtime: Runtime, client: httpx.AsyncClient, box: SecretBo
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(_setting(runtime, "webhook_batch_size", 20))
     )
+    async with runtime.sessions() as session:  # a read first: an idle round writes nothing
+        if await session.scalar(due.limit(1)) is None:
+            return False
     async with runtime.new_uow() as uow:
         claimed = list(
             await uow.session.scalars(

@@ -22,10 +22,13 @@ from .domain.documents import DocumentType, default_document_type
 from .domain.model import AccountKind, Candidate, Facts, Proposal, RuleKind
 from .domain.rules import learned_pattern
 from .matchers import matcher_for
-from .vouchers import issue_vouchers
+from .vouchers import bank_account_of, issue_vouchers
 
 AUTO = "auto"
 OPEN_STATES = ("unmatched", "proposed")
+NO_BANK_CODE = (
+    "sure, but not auto-confirmed: the bank account has no ERP code yet (PUT /bank-accounts)"
+)
 
 
 async def take_in(uow: MatcherUnitOfWork, tenant_id: uuid.UUID, event: MovementsRecorded) -> int:
@@ -47,6 +50,10 @@ async def take_in(uow: MatcherUnitOfWork, tenant_id: uuid.UUID, event: Movements
         rows.append(movement)
         if proposal.auto_confirm and settings.auto_confirm:
             sure.append((movement, proposal.best))
+    if sure and await bank_account_of(uow, sure[0][0]) is None:
+        for movement, _ in sure:  # a voucher needs the bank's ERP code: the operator confirms later
+            movement.proposal_note = NO_BANK_CODE
+        sure = []
     uow.movements.add_all(rows)
     for movement, best in sure:
         _book(uow, movement, best.kind, best.code, best.name, movement.document_type, AUTO, now,

@@ -260,7 +260,7 @@ class Decision(Base):
     movement_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     action: Mapped[str] = mapped_column(String(30))
     """``auto_confirm``, ``confirm``, ``choose``, ``drop``, ``restore``, ``voucher_cancelled``,
-    ``voucher_reversed``, ``exported``."""
+    ``voucher_reversed``, ``exported``, ``reversal_exported``."""
     actor: Mapped[str] = mapped_column(String(320))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     before: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -20,6 +20,7 @@ from ..adapters.orm import Movement
 from ..adapters.repository import MatcherUnitOfWork, WorklistFilter
 from ..domain.model import AccountKind
 from ..schemas import (
+    BulkChooseIn,
     BulkConfirmIn,
     BulkIn,
     BulkOutcome,
@@ -178,6 +179,43 @@ async def confirm_many(
                     uow, movement, kind=AccountKind(best["kind"]), code=best["code"],
                     name=best["name"], document_type=_document(body) or best.get("document_type"),
                     actor=actor_of(principal), action="confirm", series=body.series,
+                )  # fmt: skip
+                await uow.commit()
+                outcomes.append(
+                    BulkOutcome(
+                        id=movement_id,
+                        ok=True,
+                        state=movement.state,
+                        voucher_id=movement.voucher_id,
+                    )  # fmt: skip
+                )
+            except MutabikError as exc:
+                outcomes.append(BulkOutcome(id=movement_id, ok=False, error=exc.detail))
+    return outcomes
+
+
+@router.post(
+    "/choose",
+    response_model=list[BulkOutcome],
+    summary="Book many movements to one account at once",
+    description="Each line succeeds or fails on its own; numbers follow each other in the series.",
+)
+async def choose_many(
+    body: BulkChooseIn,
+    principal: Principal = Depends(OPERATOR),
+    uow: MatcherUnitOfWork = Depends(get_uow),
+) -> list[BulkOutcome]:
+    async with uow:
+        name = await account_name(uow, principal.tenant_id, body.kind, body.code)
+    outcomes = []
+    for movement_id in body.ids:
+        async with uow:
+            try:
+                movement = await _movement(uow, principal, movement_id, lock=True)
+                await worklist.confirm(
+                    uow, movement, kind=body.kind, code=body.code, name=name,
+                    document_type=_document(body), actor=actor_of(principal), action="choose",
+                    series=body.series,
                 )  # fmt: skip
                 await uow.commit()
                 outcomes.append(

@@ -284,11 +284,13 @@ def _document_key(number: str) -> str:
 def _document_keys(text: str) -> Iterator[str]:
     """Each word with a digit, and runs of two or three words glued (``FTR-2025-0012``)."""
     parts = words(text)
+    numeric = [any(c.isdigit() for c in part) for part in parts]
     for i in range(len(parts)):
         for n in (1, 2, 3):
-            glued = "".join(parts[i : i + n])
-            if i + n <= len(parts) and len(glued) >= 4 and any(c.isdigit() for c in glued):
-                yield glued
+            if i + n <= len(parts) and any(numeric[i : i + n]):
+                glued = "".join(parts[i : i + n])
+                if len(glued) >= 4:
+                    yield glued
 
 
 def _tr_amount(amount: Decimal) -> str:

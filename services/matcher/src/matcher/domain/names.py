@@ -23,8 +23,8 @@ _PREFIX_SIMILARITY = 0.9
 _MIN_TYPO_LENGTH = 4
 _MIN_PREFIX_LENGTH = 3
 _MAX_PREFIX_EXPANSION = 30
-_GATHER_DF_LIMIT = 2000
-"""Words in more names than this don't gather candidates (they still count in the score)."""
+_GATHER_BUDGET = 500
+"""Postings read per search to gather candidates (all words still count in the score)."""
 _SHORTLIST = 12
 _OTHER_FORM = 0.85
 """A Ltd. is not the A.Ş. of the same name: twins often differ only there."""
@@ -126,19 +126,21 @@ class NameIndex:
         return options
 
     def _gather(self, resolved: list[dict[str, float]]) -> list[int]:
+        """The names sharing the text's rarest words, best first. Common words ("İNŞAAT") would
+        bring thousands of names each; they are read only while the budget lasts."""
+        options = sorted(
+            ((w, s) for found in resolved for w, s in found.items()),
+            key=lambda ws: len(self._postings[ws[0]]),
+        )
         weights: dict[int, float] = defaultdict(float)
-        rare = [
-            (word, similarity)
-            for options in resolved
-            for word, similarity in options.items()
-            if len(self._postings[word]) <= _GATHER_DF_LIMIT
-        ]
-        if not rare:  # only common words: gather from the rarest of them
-            every = [(w, s) for options in resolved for w, s in options.items()]
-            rare = sorted(every, key=lambda ws: len(self._postings[ws[0]]))[:1]
-        for word, similarity in rare:
+        budget = _GATHER_BUDGET
+        for word, similarity in options:
+            postings = self._postings[word]
+            if weights and len(postings) > budget:
+                break
+            budget -= len(postings)
             gain = similarity * self._idf[word]
-            for entry_id in self._postings[word]:
+            for entry_id in postings:
                 weights[entry_id] += gain
         return sorted(weights, key=weights.__getitem__, reverse=True)[:_SHORTLIST]
 
