@@ -83,11 +83,11 @@ def report(outcomes: list[Outcome], groups: dict[str, list[Outcome]], title: str
             continue
         has_truth = members[0].case.truth is not None
         autos = [o for o in members if o.auto]
-        auto_ok = _share(sum(o.right for o in autos), len(autos))
+        auto_ok = f"{sum(o.right for o in autos) / len(autos):>9.1%}" if autos else f"{'—':>9}"
         top1 = f"{_share(sum(o.right for o in members), len(members)):>8.1%}" if has_truth else (
             f"{'—':>8}")  # fmt: skip
         print(f"{name:<22}{len(members):>6}{len(autos) / len(members):>8.1%}"
-              f"{auto_ok:>9.1%}{sum(o.wrong_auto for o in members):>11}{top1}"
+              f"{auto_ok}{sum(o.wrong_auto for o in members):>11}{top1}"
               f"{sum(o.proposal.best is None for o in members) / len(members):>9.1%}")  # fmt: skip
 
 

@@ -556,9 +556,13 @@ class World:
             amount = f"{float(amount) * rng.choice((0.5, 0.3, 0.25)):.2f}"
             tags.append("partial")
         new_iban = rng.random() < 0.3
+        payer = None
+        if incoming and rng.random() < 0.2:  # the owner pays the firm's invoice from home
+            payer = " ".join(full for full, _ in self._stranger_person().person)
+            tags.append("paid_by_other")
         facts, more = self._transfer(
             party, incoming=incoming, name_shown=rng.random() < 0.5, note=note.format(number),
-            iban=self.ibans(ids.new_iban, rng) if new_iban else "", amount=amount,
+            iban=self.ibans(ids.new_iban, rng) if new_iban else "", amount=amount, name=payer,
         )  # fmt: skip
         if rng.random() < 0.6 and "short_number" not in tags:
             facts["payment_reference"] = item["document_number"]
@@ -727,7 +731,7 @@ class World:
         elif kind == "sibling":
             stranger = self._sibling_firm()
         else:
-            stranger = self._stranger_firm()
+            stranger = self._stranger_firm() or Name()
         party = Counterparty("", stranger, "", "", "", [])
         note = self._note(None)
         if kind == "tax_id":
@@ -738,7 +742,7 @@ class World:
     def _stranger_person(self) -> Name:
         """Someone not in the directory, often sharing a surname or first name with it — but
         not first name and surname both: ``SİBEL C. KARATAŞ`` may well be our ``SİBEL KARATAŞ``."""
-        while True:
+        while True:  # the directory holds a few percent of all pairs at most: this ends
             name = names.person(self.rng)
             if _first_and_last(name) not in self.person_pairs:
                 return name
@@ -746,17 +750,21 @@ class World:
     def _sibling_firm(self) -> Name:
         """A firm not in the directory that shares its core with one that is: we know ``YILMAZ
         GIDA``, the money comes from ``YILMAZ TEKSTİL``."""
-        known = self.rng.choice(self.firms).name
-        core = [p for p in known.trade if p not in names.SECTORS and p not in names.LEGAL]
-        return self._stranger_firm(core[:2])
+        while True:  # a large directory may use up a core's sectors: then try another core
+            known = self.rng.choice(self.firms).name
+            core = [p for p in known.trade if p not in names.SECTORS and p not in names.LEGAL]
+            name = self._stranger_firm(core[:2], tries=20)
+            if name is not None:
+                return name
 
-    def _stranger_firm(self, core: list | None = None) -> Name:
+    def _stranger_firm(self, core: list | None = None, tries: int = 10**6) -> Name | None:
         """A firm whose name up to its first sector word is nobody's in the directory: a bank
         that cuts or drops words could otherwise make a known firm look like it."""
-        while True:
+        for _ in range(tries):
             name = names.firm(self.rng, core=core)
             if _prefix(name) not in self.prefixes:
                 return name
+        return None
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ SECOND_CORES: tuple[Phrase, ...] = (
     ("KARDEŞLER", ("KARD.", "KRD.")), ("VE OĞULLARI", ("VE OĞL.", "OĞULLARI")), ("GRUP", ()),
     ("YAPI", ()), ("ENDÜSTRİ", ("END.",)), ("TEKNİK", ("TEKN.",)),
 )  # fmt: skip
+SURNAME_HEADS = _words("ÖZ AK KARA GÜL YENİ ER TAŞ")
 MONTHS = _words("OCAK ŞUBAT MART NİSAN MAYIS HAZİRAN TEMMUZ AĞUSTOS EYLÜL EKİM KASIM ARALIK")
 CITIES = _words("İSTANBUL ANKARA İZMİR BURSA KONYA ADANA KAYSERİ MERSİN")
 
@@ -170,10 +171,18 @@ def legal_tail(rng: random.Random) -> list[Phrase]:
     return tail
 
 
+def surname(rng: random.Random) -> str:
+    """A surname; some compound (``ÖZ`` + ``KAYA``), as many Turkish surnames are."""
+    if rng.random() < 0.15:
+        return rng.choice(SURNAME_HEADS) + rng.choice(SURNAMES)
+    return rng.choice(SURNAMES)
+
+
 def _core_word(rng: random.Random) -> Phrase:
     draw = rng.random()
-    pool = SURNAMES if draw < 0.55 else PLACES if draw < 0.75 else BRANDS
-    return (rng.choice(pool), ())
+    if draw < 0.55:
+        return (surname(rng), ())
+    return (rng.choice(PLACES if draw < 0.75 else BRANDS), ())
 
 
 def person(rng: random.Random) -> Name:
@@ -181,7 +190,7 @@ def person(rng: random.Random) -> Name:
     if rng.random() < 0.2:
         second = rng.choice(SECOND_NAMES)
         names.append((second, (second[0] + ".",)))
-    return Name(person=[*names, (rng.choice(SURNAMES), ())])
+    return Name(person=[*names, (surname(rng), ())])
 
 
 def sole_proprietorship(rng: random.Random) -> Name:
