@@ -20,7 +20,7 @@ Call = Callable[..., Awaitable[Any]]
 """``await call(method, path, expect=200, **httpx_kwargs)`` → the JSON answer."""
 
 OUR_IBAN = "TR830006200000000012345678"
-OZTURK_IBAN = "TR330006100519786457841326"
+OZTURK_IBAN = "TR090004600000000012345678"  # not the smoke test's own account IBAN
 STATEMENT = f"""{{1:F01TGBATRISXXXX0000000000}}{{2:O9401200240102TGBATRISXXXX00000000002401021200N}}{{4:
 :20:GAR2511030001
 :25:{OUR_IBAN}
@@ -48,6 +48,13 @@ async def statement_to_exported(call: Call, *, within: float = 10.0) -> dict[str
         ],
     )  # fmt: skip
     await call("PUT", "/matcher/bank-accounts", json=[{"iban": OUR_IBAN, "code": "102.01.001"}])
+
+    async def matcher_knows_counterparties() -> bool:
+        found = await call("GET", "/matcher/accounts/search", params={"q": "320.01.00"})
+        return len(found) == 2  # one event brings all three
+
+    # counterparties travel by event; a movement arriving before them would only be proposed
+    await eventually(matcher_knows_counterparties, within=within, what="counterparties replicated")
     upload = await call(
         "POST", "/bank-ingest/statements", files={"file": ("garanti.sta", STATEMENT)}, expect=201
     )
@@ -60,7 +67,8 @@ async def statement_to_exported(call: Call, *, within: float = 10.0) -> dict[str
     await eventually(both_arrived, within=within, what="movements reach the matcher")
     worklist = (await call("GET", "/matcher/movements"))["items"]
     incoming, outgoing = sorted(worklist, key=lambda m: m["amount"], reverse=True)
-    assert incoming["state"] == "confirmed" and incoming["contra_code"] == "120.01.005"
+    assert incoming["state"] == "confirmed", (incoming["proposal_note"], incoming["candidates"])
+    assert incoming["contra_code"] == "120.01.005"
     assert outgoing["state"] == "proposed"  # two YILMAZ GIDA firms: the operator decides
     assert {c["code"] for c in outgoing["candidates"][:2]} == {"320.01.007", "320.01.008"}
 

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 
 from matcher.adapters.orm import OwnBankAccount
@@ -20,7 +21,7 @@ from shared.bus import InProcessBus, RabbitMQBus
 from shared.consumer import make_dispatcher
 from shared.db import is_postgres, make_engine, session_factory
 from shared.events import BankAccountRegistered, Envelope
-from shared.migrations import current_revision, upgrade_to_head
+from shared.migrations import alembic_config, current_revision, upgrade_to_head
 from shared.outbox import OutboxRelay
 from shared.tables import inbox
 from shared.tables import outbox as outbox_table
@@ -54,7 +55,8 @@ async def test_migrations_create_every_table_and_run_again_as_a_no_op(database):
         tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
         revision = await connection.run_sync(current_revision)
     assert {"own_bank_accounts", "outbox", "inbox", "api_keys", "idempotency_keys"} <= tables
-    assert revision == "0001"
+    head = ScriptDirectory.from_config(alembic_config(MATCHER.migrations)).get_current_head()
+    assert revision == head
 
 
 async def test_commit_keeps_the_change_and_its_event_together(database):
