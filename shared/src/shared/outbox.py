@@ -23,14 +23,30 @@ log = structlog.get_logger(__name__)
 
 
 async def add(session: AsyncSession, envelope: Envelope) -> None:
+    await add_encoded(session, envelope, envelope.model_dump_json())
+
+
+async def add_encoded(session: AsyncSession, envelope: Envelope, body: str) -> None:
+    """Store ``envelope`` as ``body``, its JSON built by the caller (see :func:`spliced`)."""
     await session.execute(
         insert(outbox).values(
             event_id=envelope.id,
             routing_key=envelope.type,
-            body=envelope.model_dump_json(),
+            body=body,
             created_at=datetime.now(UTC),
         )
     )
+
+
+def spliced(envelope: Envelope, key: str, items: Sequence[str]) -> str:
+    """``envelope``'s JSON with the empty list at ``payload[key]`` (the payload's last key)
+    replaced by ``items``, each already a JSON value: a batch event's thousand items are
+    encoded where they are made, not dumped again here."""
+    body = envelope.model_dump_json()
+    empty = f'"{key}":[]}}}}'
+    if not body.endswith(empty) or envelope.payload.get(key) != []:
+        raise ValueError(f"payload[{key!r}] must be an empty list, and the payload's last key")
+    return f'{body[: -len(empty)]}"{key}":[{",".join(items)}]}}}}'
 
 
 async def backlog(session: AsyncSession) -> int:
@@ -59,6 +75,7 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._on_published = on_published
         self._wakeup = asyncio.Event()
+        self._more = False  # the last batch was cut short by MAX_BATCH_BYTES: rows are waiting
         self.last_error: str | None = None
 
     def wake(self) -> None:
@@ -79,7 +96,7 @@ class OutboxRelay:
                 log.warning("outbox relay failed; retrying", error=self.last_error, retry_in=delay)
                 await asyncio.sleep(delay)
                 continue
-            if published < self._batch_size:
+            if published < self._batch_size and not self._more:
                 await self._wait()
 
     async def _wait(self) -> None:
@@ -89,14 +106,21 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch; return how many rows it moved."""
+        self._more = False
         async with self._sessions() as session, session.begin():
-            query = select(outbox.c.seq, func.length(outbox.c.body).label("size"))
+            # PostgreSQL's octet_length is read from the stored value's header: a large body is
+            # not decompressed just to be measured (SQLite may lack the function).
+            postgres = session.bind.dialect.name == "postgresql"
+            size = func.octet_length if postgres else func.length
+            query = select(outbox.c.seq, size(outbox.c.body).label("size"))
             query = query.order_by(outbox.c.seq).limit(self._batch_size)
             if self._skip_locked:  # several relays of one service share the table safely
                 query = query.with_for_update(skip_locked=True)
-            seqs = _within_budget((await session.execute(query)).all(), MAX_BATCH_BYTES)
+            candidates = (await session.execute(query)).all()
+            seqs = _within_budget(candidates, MAX_BATCH_BYTES)
             if not seqs:
                 return 0
+            self._more = len(seqs) < len(candidates)
             rows = await session.execute(
                 select(outbox.c.event_id, outbox.c.routing_key, outbox.c.body)
                 .where(outbox.c.seq.in_(seqs))

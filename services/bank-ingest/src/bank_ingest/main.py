@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
 from shared.bus import Bus
 from shared.http.limits import BodySizeLimit
+from shared.runtime import Runtime
 from shared.service import ServiceSpec, build_app
 
 from .adapters.repository import BankIngestUnitOfWork
 from .api import ROUTERS
 from .consumers import HANDLERS
+from .parse_worker import warm
 from .refresh import job_worker
 from .settings import BankIngestSettings
+
+
+async def warm_parser(runtime: Runtime) -> None:
+    """Background task: have the parser process server ready before the first large file."""
+    if getattr(runtime.settings, "parse_in_child_bytes", None) is not None:
+        await asyncio.to_thread(warm)
+
 
 SPEC = ServiceSpec(
     name="bank-ingest",
@@ -23,7 +34,7 @@ SPEC = ServiceSpec(
     routers=ROUTERS,
     handlers=HANDLERS,
     uow_class=BankIngestUnitOfWork,
-    background=(job_worker,),
+    background=(job_worker, warm_parser),
 )
 
 

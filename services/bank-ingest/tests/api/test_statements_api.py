@@ -6,7 +6,7 @@ import uuid
 
 from schwifty import IBAN
 
-from shared.events import Envelope, MovementsProcessed
+from shared.events import Envelope, MovementsProcessed, MovementsRecorded
 from shared.testing import eventually
 
 OWN = str(IBAN.generate("TR", bank_code="00062", account_code="0000000000006299"))
@@ -220,3 +220,28 @@ async def test_a_large_file_parsed_in_a_child_process_gives_the_same_result(db_u
         assert refused.json()["errors"][0]["line"] == 5
         page = (await client.get("/movements", headers=auth)).json()
         assert page["totals"][0]["count"] == 3
+
+
+async def test_quotes_backslashes_and_separators_in_text_survive_storing_and_the_event(
+    service,
+) -> None:
+    """Movement text travels as pre-encoded JSON and, on PostgreSQL, as columns joined with a
+    unit separator (U+001F): text holding one goes the other way, as arrays, unchanged."""
+    odd = 'KIRA "ARALIK" C:\\DOSYA\x1fSON'
+    day = [":61:2512031203D50,00NTRFNONREF//BNK-901", f":86:{odd}"]
+    plain = [":61:2512031203D25,00NTRFNONREF//BNK-902", ':86:ODEME "OCAK" \\ TAMAM']
+    for number, days in (("1", [day, DAY2]), ("2", [plain, DAY2])):
+        response = await service.upload(
+            mt940(*days, number=number, opening="C251201TRY1000,00", closing="C251203TRY700,00")
+        )
+        assert response.status_code == 201, response.text
+    stored = {m["description"] for m in (await service.get("/movements"))["items"]}
+    assert {odd, 'ODEME "OCAK" \\ TAMAM', "EFT UCRETI"} <= stored
+
+    def recorded() -> list[Envelope]:
+        return service.of_type("bank_ingest.movements.recorded")
+
+    await eventually(lambda: len(recorded()) == 2, what="both statements announced")
+    events = [MovementsRecorded.model_validate(e.payload) for e in recorded()]
+    described = {m.description for event in events for m in event.movements}
+    assert {odd, 'ODEME "OCAK" \\ TAMAM'} <= described

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import outbox
+from shared.events import Envelope, Event
+from shared.logging import current_correlation_id
 from shared.uow import UnitOfWork
 
+from ..domain.prepared import ROW_COLUMNS, SEPARATOR, MovementBlock
 from .movement_queries import MovementQueries
 from .orm import BankAccount, Connection, FetchedFile, Job, Movement, Statement, StatementImport
 
@@ -126,43 +132,123 @@ class Statements:
         return list(await self.session.scalars(query))
 
 
-_COLUMNS = tuple(column.name for column in Movement.__table__.columns)
 _PG_TYPES = {
     column.name: column.type.compile(dialect=postgresql.dialect())
     for column in Movement.__table__.columns
 }
-# One INSERT of column arrays: asyncpg encodes the arrays in C, and there is no per-row
-# statement, staging table or round trip. ON CONFLICT keeps the rows already stored.
-_INSERT_ARRAYS = (
-    f"INSERT INTO movements ({', '.join(_COLUMNS)}) "
-    f"SELECT * FROM unnest({', '.join(f'${n}::{_PG_TYPES[c]}[]' for n, c in enumerate(_COLUMNS, 1))}) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id"
-)
+_PER_ROW = ("id", "account_id", "statement_id", *ROW_COLUMNS)
+"""Columns that vary by row, sent as text; the rest of the columns are the same for a whole
+batch and sent once."""
+_PER_BATCH = ("tenant_id", "processed", "processing_state", "created_at")
+
+
+def _insert_sql(*, packed: bool) -> str:
+    if packed:  # each column one text value, cut into an array by the server
+        arrays = [f"string_to_array(${n}, E'\\x1f')" for n in range(1, len(_PER_ROW) + 1)]
+    else:
+        arrays = [f"${n}::text[]" for n in range(1, len(_PER_ROW) + 1)]
+    per_row = [f"m.{c}::{_PG_TYPES[c]}" for c in _PER_ROW]
+    constants = [f"${n}::{_PG_TYPES[c]}" for n, c in enumerate(_PER_BATCH, len(_PER_ROW) + 1)]
+    return (
+        f"INSERT INTO movements ({', '.join(_PER_ROW + _PER_BATCH)}) "
+        f"SELECT {', '.join(per_row + constants)} "
+        f"FROM unnest({', '.join(arrays)}) AS m({', '.join(_PER_ROW)}) "
+        "ON CONFLICT (id) DO NOTHING RETURNING id::text"
+    )
+
+
+# One INSERT of whole columns: no per-row statement, staging table or round trip, and
+# PostgreSQL casts the text (dates, amounts, uuids). Each column goes as one string joined with
+# SEPARATOR (U+001F), as the parser's blocks already hold it, and the server cuts it with
+# string_to_array: asyncpg would otherwise check every element of a text array for being a
+# nested array, most of the client's time. A batch with a block that could not be joined (a
+# value holds the separator), or of one row (string_to_array('') is empty), goes as arrays.
+# ON CONFLICT keeps the rows already stored.
+_INSERT_PACKED = _insert_sql(packed=True)
+_INSERT_ARRAYS = _insert_sql(packed=False)
+
+
+class StoredBlock(NamedTuple):
+    """A block of movements as the insert takes it: their ids and (account id, statement id),
+    as text. ``statement`` is the caller's, handed back untouched."""
+
+    block: MovementBlock
+    ids: list[str]
+    owner: tuple[str, str]
+    statement: Any = None
+
+
+def _joined(blocks: Sequence[StoredBlock]) -> list[str]:
+    """The batch's columns, each one string (every block has ``columns``)."""
+    ids = SEPARATOR.join([SEPARATOR.join(stored.ids) for stored in blocks])
+    accounts = SEPARATOR.join([SEPARATOR.join([s.owner[0]] * len(s.ids)) for s in blocks])
+    statements = SEPARATOR.join([SEPARATOR.join([s.owner[1]] * len(s.ids)) for s in blocks])
+    columns = zip(*(stored.block.columns for stored in blocks), strict=True)
+    return [ids, accounts, statements, *(SEPARATOR.join(column) for column in columns)]
+
+
+def _listed(blocks: Sequence[StoredBlock]) -> list[list[Any]]:
+    """The batch's columns as lists of values."""
+    columns: list[list[Any]] = [[] for _ in _PER_ROW]
+    for stored in blocks:
+        count = len(stored.ids)
+        columns[0] += stored.ids
+        columns[1] += [stored.owner[0]] * count
+        columns[2] += [stored.owner[1]] * count
+        for column, values in zip(columns[3:], stored.block.values(), strict=True):
+            column += values
+    return columns
 
 
 class Movements(MovementQueries):
-    async def insert_new(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-        """Insert the rows whose id is not stored yet; return the ids that were new."""
-        if not rows:
+    async def insert_new(
+        self, blocks: Sequence[StoredBlock], *, tenant_id: uuid.UUID, now: datetime
+    ) -> set[str]:
+        """Insert the blocks' movements whose id is not stored yet; return the ids that were
+        new. Amounts have been checked to fit the Money column (:mod:`..domain.prepared`)."""
+        if not blocks:
             return set()
         if self.session.bind.dialect.name == "postgresql":
-            return await self._insert_arrays(rows)
+            # The driver connection is looked up before the columns are joined, so that the
+            # caller's few yields to the loop are enough for the query to be on its way
+            # (see ingest._Writer).
+            connection = await (await self.session.connection()).get_raw_connection()
+            packed = sum(len(s.ids) for s in blocks) > 1 and all(
+                stored.block.columns is not None for stored in blocks
+            )
+            if packed:
+                query, values = _INSERT_PACKED, _joined(blocks)
+            else:
+                columns = _listed(blocks)
+                columns[-1] = [str(line) for line in columns[-1]]
+                query, values = _INSERT_ARRAYS, columns
+            inserted = await connection.driver_connection.fetch(
+                query, *values, tenant_id, False, "recorded", now
+            )
+            return {record[0] for record in inserted}
+        columns = _listed(blocks)
+        rows = [dict(zip(_PER_ROW, values, strict=True)) for values in zip(*columns, strict=True)]
+        for row in rows:
+            row.update(
+                id=uuid.UUID(row["id"]),
+                account_id=uuid.UUID(row["account_id"]),
+                statement_id=uuid.UUID(row["statement_id"]),
+                booking_date=date.fromisoformat(row["booking_date"]),
+                value_date=date.fromisoformat(row["value_date"]),
+                amount=Decimal(row["amount"]),
+                line=int(row["line"]),
+                tenant_id=tenant_id,
+                processed=False,
+                processing_state="recorded",
+                created_at=now,
+            )
         statement = (
             sqlite.insert(Movement)
             .on_conflict_do_nothing(index_elements=["id"])
             .returning(Movement.id)
         )
         result = await self.session.execute(statement, rows)
-        return set(result.scalars().all())
-
-    async def _insert_arrays(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-        # Rows come from ingest, which has already checked amounts fit the Money column.
-        # The driver connection is looked up before the arrays are built, so that the caller's
-        # one yield to the loop is enough for the query to be on its way (see ingest._Writer).
-        driver = (await (await self.session.connection()).get_raw_connection()).driver_connection
-        arrays = [[row[column] for row in rows] for column in _COLUMNS]
-        inserted = await driver.fetch(_INSERT_ARRAYS, *arrays)
-        return {record["id"] for record in inserted}
+        return {str(id_) for id_ in result.scalars().all()}
 
     async def mark_processed(
         self, tenant_id: uuid.UUID, ids: list[uuid.UUID], *, processed: bool, state: str
@@ -299,6 +385,8 @@ class Jobs:
 
 
 class BankIngestUnitOfWork(UnitOfWork):
+    """bank-ingest's repositories on one transaction."""
+
     accounts: BankAccounts
     statements: Statements
     movements: Movements
@@ -315,3 +403,26 @@ class BankIngestUnitOfWork(UnitOfWork):
         self.connections = Connections(self.session)
         self.jobs = Jobs(self.session)
         return self
+
+    async def emit_batch(
+        self,
+        event: type[Event],
+        payload: dict[str, Any],
+        items: Sequence[str],
+        *,
+        tenant: uuid.UUID | None,
+        key: str = "movements",
+    ) -> Envelope:
+        """Like :meth:`emit_payload`, with ``payload[key]`` given as JSON-encoded ``items`` (a
+        batch event's movements, encoded where they were parsed). Consumers still validate the
+        event against ``event``."""
+        envelope = Envelope(
+            type=event.type,
+            version=event.version,
+            tenant=tenant,
+            correlation_id=current_correlation_id(),
+            payload=payload,
+        )
+        await outbox.add_encoded(self.session, envelope, outbox.spliced(envelope, key, items))
+        self._emitted += 1
+        return envelope
