@@ -13,9 +13,9 @@ from pydantic import ValidationError
 
 from shared.errors import PayloadTooLarge, ValidationFailed
 from shared.events import CounterpartiesChanged
+from shared.text import fold
 
 from .adapters.repository import ReconciliationUnitOfWork
-from .domain.text import fold
 from .schemas import CounterpartyIn, UpsertSummary
 
 MAX_ROWS = 50_000

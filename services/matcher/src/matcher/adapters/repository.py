@@ -112,48 +112,21 @@ class Directory:
         """(kind, code, name) of accounts whose code starts with, or name contains, ``text``."""
         like = f"%{text.lower()}%"
         found: list[tuple[str, str, str]] = []
-        if kind in (None, "counterparty"):
+        sources = (
+            ("counterparty", Counterparty.tenant_id, Counterparty.code, Counterparty.title),
+            ("ledger", LedgerAccount.tenant_id, LedgerAccount.code, LedgerAccount.name),
+            ("bank", ErpBankAccount.tenant_id, ErpBankAccount.code, ErpBankAccount.name),
+        )
+        for source, tenant, code, name in sources:
+            if kind not in (None, source):
+                continue
             query = (
-                select(Counterparty.code, Counterparty.title)
-                .where(
-                    Counterparty.tenant_id == tenant_id,
-                    or_(
-                        Counterparty.code.startswith(text),
-                        func.lower(Counterparty.title).like(like),
-                    ),
-                )
-                .order_by(Counterparty.code)
+                select(code, name)
+                .where(tenant == tenant_id, or_(code.startswith(text), func.lower(name).like(like)))
+                .order_by(code)
                 .limit(limit)
             )
-            found += [("counterparty", c, n) for c, n in await self.session.execute(query)]
-        if kind in (None, "ledger"):
-            query = (
-                select(LedgerAccount.code, LedgerAccount.name)
-                .where(
-                    LedgerAccount.tenant_id == tenant_id,
-                    or_(
-                        LedgerAccount.code.startswith(text),
-                        func.lower(LedgerAccount.name).like(like),
-                    ),
-                )
-                .order_by(LedgerAccount.code)
-                .limit(limit)
-            )
-            found += [("ledger", c, n) for c, n in await self.session.execute(query)]
-        if kind in (None, "bank"):
-            query = (
-                select(ErpBankAccount.code, ErpBankAccount.name)
-                .where(
-                    ErpBankAccount.tenant_id == tenant_id,
-                    or_(
-                        ErpBankAccount.code.startswith(text),
-                        func.lower(ErpBankAccount.name).like(like),
-                    ),
-                )
-                .order_by(ErpBankAccount.code)
-                .limit(limit)
-            )
-            found += [("bank", c, n) for c, n in await self.session.execute(query)]
+            found += [(source, c, n) for c, n in await self.session.execute(query)]
         return found[:limit]
 
     def add(self, row: object) -> None:

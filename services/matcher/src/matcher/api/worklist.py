@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
 
@@ -167,31 +168,17 @@ async def confirm_many(
     principal: Principal = Depends(OPERATOR),
     uow: MatcherUnitOfWork = Depends(get_uow),
 ) -> list[BulkOutcome]:
-    outcomes = []
-    for movement_id in body.ids:
-        async with uow:
-            try:
-                movement = await _movement(uow, principal, movement_id, lock=True)
-                if not movement.candidates:
-                    raise Conflict(f"Movement {movement_id} has no candidate; choose an account.")
-                best = movement.candidates[0]
-                await worklist.confirm(
-                    uow, movement, kind=AccountKind(best["kind"]), code=best["code"],
-                    name=best["name"], document_type=_document(body) or best.get("document_type"),
-                    actor=actor_of(principal), action="confirm", series=body.series,
-                )  # fmt: skip
-                await uow.commit()
-                outcomes.append(
-                    BulkOutcome(
-                        id=movement_id,
-                        ok=True,
-                        state=movement.state,
-                        voucher_id=movement.voucher_id,
-                    )  # fmt: skip
-                )
-            except MutabikError as exc:
-                outcomes.append(BulkOutcome(id=movement_id, ok=False, error=exc.detail))
-    return outcomes
+    async def book(movement: Movement) -> None:
+        if not movement.candidates:
+            raise Conflict(f"Movement {movement.id} has no candidate; choose an account.")
+        best = movement.candidates[0]
+        await worklist.confirm(
+            uow, movement, kind=AccountKind(best["kind"]), code=best["code"], name=best["name"],
+            document_type=_document(body) or best.get("document_type"),
+            actor=actor_of(principal), action="confirm", series=body.series,
+        )  # fmt: skip
+
+    return await _each(uow, principal, body.ids, book)
 
 
 @router.post(
@@ -207,27 +194,39 @@ async def choose_many(
 ) -> list[BulkOutcome]:
     async with uow:
         name = await account_name(uow, principal.tenant_id, body.kind, body.code)
+
+    async def book(movement: Movement) -> None:
+        await worklist.confirm(
+            uow, movement, kind=body.kind, code=body.code, name=name,
+            document_type=_document(body), actor=actor_of(principal), action="choose",
+            series=body.series,
+        )  # fmt: skip
+
+    return await _each(uow, principal, body.ids, book)
+
+
+async def _each(
+    uow: MatcherUnitOfWork,
+    principal: Principal,
+    ids: list[uuid.UUID],
+    book: Callable[[Movement], Awaitable[None]],
+) -> list[BulkOutcome]:
+    """``book`` each movement in its own transaction; a failure is that line's outcome only."""
     outcomes = []
-    for movement_id in body.ids:
+    for movement_id in ids:
         async with uow:
             try:
                 movement = await _movement(uow, principal, movement_id, lock=True)
-                await worklist.confirm(
-                    uow, movement, kind=body.kind, code=body.code, name=name,
-                    document_type=_document(body), actor=actor_of(principal), action="choose",
-                    series=body.series,
-                )  # fmt: skip
+                await book(movement)
                 await uow.commit()
-                outcomes.append(
-                    BulkOutcome(
-                        id=movement_id,
-                        ok=True,
-                        state=movement.state,
-                        voucher_id=movement.voucher_id,
-                    )  # fmt: skip
-                )
             except MutabikError as exc:
                 outcomes.append(BulkOutcome(id=movement_id, ok=False, error=exc.detail))
+                continue
+        outcomes.append(
+            BulkOutcome(
+                id=movement_id, ok=True, state=movement.state, voucher_id=movement.voucher_id
+            )  # fmt: skip
+        )
     return outcomes
 
 

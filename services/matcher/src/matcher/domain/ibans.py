@@ -22,3 +22,8 @@ def ibans_in(text: str) -> list[str]:
             except SchwiftyException:
                 continue
     return list(dict.fromkeys(found))
+
+
+def compact(iban: str) -> str:
+    """``TR33 0006 1005 …`` → ``TR330006100…``: how IBANs are compared."""
+    return iban.replace(" ", "").upper()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .ibans import ibans_in
+from .ibans import compact, ibans_in
 from .model import (
     AccountKind,
     Candidate,
@@ -73,14 +73,14 @@ class Matcher:
     ):
         self.thresholds = thresholds or Thresholds()
         self._parties = match_input.parties
-        self._own_ibans = {_compact(i): code for i, code in match_input.own_ibans.items()}
+        self._own_ibans = {compact(i): code for i, code in match_input.own_ibans.items()}
         self._by_target: dict[Target, Party] = {}
         self._by_iban: dict[str, list[Party]] = defaultdict(list)
         self._by_tax_id: dict[str, list[Party]] = defaultdict(list)
         for party in self._parties:
             self._by_target[(party.kind, party.code)] = party
             for iban in party.ibans:
-                self._by_iban[_compact(iban)].append(party)
+                self._by_iban[compact(iban)].append(party)
             if party.tax_id:
                 self._by_tax_id[party.tax_id].append(party)
         self._names = NameIndex(
@@ -150,8 +150,8 @@ class Matcher:
         return Proposal(candidates, True, f"{best.confidence:.2f} ≥ {limit:.2f}, no close second")
 
     def _ibans(self, facts: Facts, tally) -> None:
-        own = _compact(facts.own_iban)
-        found = [_compact(facts.counterparty_iban)] if facts.counterparty_iban else []
+        own = compact(facts.own_iban)
+        found = [compact(facts.counterparty_iban)] if facts.counterparty_iban else []
         found += ibans_in(facts.description)
         for iban in dict.fromkeys(found):
             if iban == own:
@@ -271,10 +271,6 @@ def _prefer_direction(
         if side and side != wanted and (1 - tally.doubt) - best_wanted < AGAINST_DIRECTION_GAP:
             tally.doubt = 1 - (1 - tally.doubt) * AGAINST_DIRECTION
             tally.evidence.append(f"{side} account, but the money goes the other way")
-
-
-def _compact(iban: str) -> str:
-    return iban.replace(" ", "").upper()
 
 
 def _document_key(number: str) -> str:

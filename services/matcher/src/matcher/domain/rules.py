@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .ibans import compact
 from .model import Facts, Rule, RuleKind
 from .text import fold, text_key
 
@@ -28,7 +29,7 @@ class RuleBook:
         the keys that start with one of its words."""
         for rule in sorted(rules, key=lambda r: r.id):
             if rule.learned and rule.kind is RuleKind.IBAN:
-                self._learned_iban.setdefault(_compact(rule.pattern), rule)
+                self._learned_iban.setdefault(compact(rule.pattern), rule)
             elif rule.learned:
                 key = text_key(rule.pattern)
                 if key:
@@ -58,7 +59,7 @@ class RuleBook:
 
     def learned_hits(self, facts: Facts) -> list[RuleHit]:
         hits = []
-        iban = _compact(facts.counterparty_iban)
+        iban = compact(facts.counterparty_iban)
         if iban and (rule := self._learned_iban.get(iban)):
             hits.append(RuleHit(rule, f"learned: IBAN {rule.pattern} was booked to {rule.code}"))
         if not self._learned_text:
@@ -75,7 +76,7 @@ def learned_pattern(facts: Facts) -> tuple[RuleKind, str] | None:
     """What a confirmation teaches: the IBAN if the movement has one, else the name the bank
     wrote (or the description) without its numbers — matched later wherever it appears."""
     if facts.counterparty_iban:
-        return RuleKind.IBAN, _compact(facts.counterparty_iban)
+        return RuleKind.IBAN, compact(facts.counterparty_iban)
     key = text_key(facts.counterparty_name or facts.description)
     return (RuleKind.CONTAINS, key) if key else None
 
@@ -97,11 +98,7 @@ def _compiled(rule: Rule) -> re.Pattern[str] | str:
         return re.compile(rule.pattern, re.IGNORECASE)
     if rule.kind is RuleKind.CONTAINS:
         return fold(rule.pattern)
-    return _compact(rule.pattern)
-
-
-def _compact(iban: str) -> str:
-    return iban.replace(" ", "").upper()
+    return compact(rule.pattern)
 
 
 def _in_bounds(rule: Rule, facts: Facts) -> bool:

@@ -11,9 +11,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.tables import api_keys
+from shared.text import fold
 from shared.uow import UnitOfWork
 
-from ..domain.text import fold
 from .orm import Counterparty, Tenant, User
 
 _CHUNK = 2000

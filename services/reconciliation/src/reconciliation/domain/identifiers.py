@@ -14,7 +14,7 @@ from schwifty.exceptions import SchwiftyException
 from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.tr import tckimlik, vkn
 
-from .text import fold
+from shared.text import fold
 
 Kind = Literal["customer", "supplier"]
 

@@ -1,4 +1,4 @@
-"""Text folding for search and comparison."""
+"""Text folding for search and comparison, the same in every service."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import unicodedata
 
 def fold(text: str) -> str:
     """Lower case, no accents, single spaces: ``"ÖZTÜRK  İnşaat"`` → ``"ozturk insaat"``, so a
-    search matches whether the ERP wrote Turkish letters or flattened them to ASCII.
+    search matches whether the bank or ERP wrote Turkish letters or flattened them to ASCII.
 
     Dotless ı has no decomposition (it would vanish), so it is mapped first; letters with no ASCII
-    form at all (``ß``, ``€``) are dropped — the same on both sides of a search. (The same rule as
-    bank-ingest's; services share no code but ``shared``.)"""
+    form at all (``ß``, ``€``) are dropped — the same on both sides of a search."""
     if not text.isascii():
         plain = unicodedata.normalize("NFKD", text.replace("ı", "i"))
         text = plain.encode("ascii", "ignore").decode("ascii")
