@@ -3,13 +3,16 @@ an observer queue that records every reconciliation event, and an ERP key."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
+import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from reconciliation.main import create_app
@@ -51,6 +54,23 @@ class Service:
                 return await session.scalar(select(func.count()).select_from(outbox)) == 0
 
         await eventually(drained, within=10, what="outbox drained")
+
+
+def workbook(headers: list[str], rows: list[list]) -> bytes:
+    """An .xlsx with ``headers`` in row 1 and ``rows`` below, as a user would save it."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def xlsx():
+    return workbook
 
 
 @pytest_asyncio.fixture

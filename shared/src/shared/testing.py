@@ -43,7 +43,9 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-async def grant_key(app: FastAPI, tenant_id: uuid.UUID, role: Role = Role.ADMIN) -> dict[str, str]:
+async def grant_key(
+    app: FastAPI, tenant_id: uuid.UUID, role: Role = Role.ADMIN, *, user_email: str | None = None
+) -> dict[str, str]:
     """Store a fresh API key straight into the service's key replica; returns the auth header.
 
     For tests of one service alone, where no reconciliation is there to issue keys."""
@@ -51,6 +53,6 @@ async def grant_key(app: FastAPI, tenant_id: uuid.UUID, role: Role = Role.ADMIN)
     async with app.state.runtime.sessions() as session, session.begin():
         await store_key(
             session, key_id=issued.key_id, tenant_id=tenant_id, secret_hash=issued.secret_hash,
-            role=role.value, user_email=None, label="test", issued_at=datetime.now(UTC),
+            role=role.value, user_email=user_email, label="test", issued_at=datetime.now(UTC),
         )  # fmt: skip
     return {"Authorization": f"Bearer {issued.plaintext}"}

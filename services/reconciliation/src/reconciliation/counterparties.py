@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.errors import PayloadTooLarge, ValidationFailed
-from shared.events import CounterpartiesChanged
+from shared.events import CounterpartiesChanged, CounterpartiesDeactivated
 from shared.text import fold
 
 from .adapters.repository import ReconciliationUnitOfWork
@@ -108,12 +108,15 @@ async def upsert(
     created: list[dict[str, Any]] = []
     updated: list[dict[str, Any]] = []
     announced: list[dict[str, Any]] = []
+    deactivated: list[str] = []
     for row in rows:
         values = row.model_dump(exclude={"code"})
         fingerprint = _fingerprint(values)
         before = stored.get(row.code)
         if before is not None and before[1] == fingerprint:
             continue
+        if before is not None and before[2] and not row.active:
+            deactivated.append(row.code)
         values.update(search_text=_search_text(row), fingerprint=fingerprint, updated_at=now)
         if before is None:
             created.append(
@@ -128,6 +131,9 @@ async def upsert(
     for start in range(0, len(announced), EVENT_BATCH):
         payload = {"counterparties": announced[start : start + EVENT_BATCH]}
         await uow.emit_payload(CounterpartiesChanged, payload, tenant=tenant_id)
+    for start in range(0, len(deactivated), EVENT_BATCH):
+        payload = {"codes": deactivated[start : start + EVENT_BATCH]}
+        await uow.emit_payload(CounterpartiesDeactivated, payload, tenant=tenant_id)
     return UpsertSummary(
         created=len(created),
         updated=len(updated),
@@ -156,4 +162,12 @@ def _record(row: CounterpartyIn) -> dict[str, Any]:
         "emails": list(dict.fromkeys(e for e in (row.email, row.kep_email) if e)),
         "aliases": row.aliases,
         "active": row.active,
+        "email": row.email,
+        "kep_email": row.kep_email,
+        "phone": row.phone,
+        "tax_office": row.tax_office,
+        "address": row.address,
+        "city": row.city,
+        "postal_code": row.postal_code,
+        "contacts": [contact.model_dump() for contact in row.contacts],
     }

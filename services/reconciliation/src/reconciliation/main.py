@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import FastAPI
 
 from shared.bus import Bus
@@ -10,6 +12,7 @@ from shared.service import ServiceSpec, build_app
 
 from .adapters.repository import ReconciliationUnitOfWork
 from .api import ROUTERS
+from .imports import ImportRunner
 from .settings import ReconciliationSettings
 
 SPEC = ServiceSpec(
@@ -27,8 +30,13 @@ def create_app(
     settings: ReconciliationSettings | None = None, *, bus: Bus | None = None
 ) -> FastAPI:
     settings = settings or ReconciliationSettings()
-    app = build_app(SPEC, settings, bus=bus)
+    imports = ImportRunner(child_above_bytes=settings.import_in_child_bytes)
+    spec = dataclasses.replace(SPEC, background=(imports.watch,))
+    app = build_app(spec, settings, bus=bus)
+    app.state.imports = imports
     app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_import_bytes, paths=("/counterparties",)
+        BodySizeLimit,
+        max_bytes=settings.max_import_bytes,
+        paths=("/counterparties", "/imports/movements", "/imports/babs"),
     )
     return app

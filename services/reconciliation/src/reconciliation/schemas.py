@@ -22,6 +22,21 @@ Iban = Annotated[str, StringConstraints(max_length=50), AfterValidator(identifie
 Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=250)]
 
 
+class ContactIn(BaseModel):
+    """An authorised person (yetkili) of the counterparty."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    email: Email = ""
+    phone: str = Field("", max_length=50)
+    reconciliation_contact: bool = Field(
+        False,
+        description="e-Mutabakat yetkilisi: letters go to this person too when a round sends "
+        "to contacts (Yetkililere e-Posta Gönderilsin)",
+    )
+
+
 class CounterpartyIn(BaseModel):
     """One counterparty as the ERP sends it: a row of the template's Cari Kayıtlar (the template's
     column name is given in each field's description). Numbers are taken as text (``34000``),
@@ -49,6 +64,13 @@ class CounterpartyIn(BaseModel):
                     "active": True,
                     "ibans": ["TR33 0006 1005 1978 6457 8413 26"],
                     "aliases": ["Öztürk Yapı"],
+                    "contacts": [
+                        {
+                            "name": "Mehmet Öztürk",
+                            "email": "mehmet@ozturkinsaat.com.tr",
+                            "reconciliation_contact": True,
+                        }
+                    ],
                 }
             ]
         },
@@ -82,6 +104,9 @@ class CounterpartyIn(BaseModel):
     )
     aliases: list[Alias] = Field(
         [], max_length=50, description="Other names it is known by (brand, old title)"
+    )
+    contacts: list[ContactIn] = Field(
+        [], max_length=100, description="Authorised persons (yetkililer); not in the template"
     )
 
     @model_validator(mode="before")
@@ -125,6 +150,7 @@ class CounterpartyOut(BaseModel):
     active: bool
     ibans: list[str]
     aliases: list[str]
+    contacts: list[ContactIn]
     created_at: datetime
     updated_at: datetime
 

@@ -7,6 +7,10 @@ class ReconciliationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MUTABIK_RECONCILIATION_", extra="ignore")
 
     http_port: int = 8103
-    max_import_bytes: int = 64 * 1024 * 1024
-    """Larger request bodies to the import routes (``PUT /counterparties``) get 413, counted while
-    the body streams; 50,000 counterparties take some 15 MB."""
+    max_import_bytes: int = 512 * 1024 * 1024
+    """Larger request bodies to the import routes (``PUT /counterparties``, ``POST /imports/…``)
+    get 413, counted while the body streams. 200,000 movements take some 15 MB as .xlsx and
+    60 MB as JSON; the limit is far above what a user would send."""
+    import_in_child_bytes: int | None = 1024 * 1024
+    """On PostgreSQL, import files at least this large are read and checked in a child process,
+    so reading and storing use both cores; None reads every file in a thread of the service."""

@@ -71,6 +71,14 @@ async def test_upsert_creates_updates_and_leaves_unchanged(service) -> None:
         "emails": ["Muhasebe@ornek.com.tr", "ornek@hs01.kep.tr"],
         "aliases": ["Örnek"],
         "active": True,
+        "email": "Muhasebe@ornek.com.tr",
+        "kep_email": "ornek@hs01.kep.tr",
+        "phone": "",
+        "tax_office": "",
+        "address": "",
+        "city": "",
+        "postal_code": "34000",
+        "contacts": [],
     }
     assert service.of_type(CHANGED)[0].tenant == service.tenant_id
 

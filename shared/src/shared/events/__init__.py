@@ -14,7 +14,12 @@ from .bank_ingest import (
 from .envelope import Envelope, Event
 from .identity import ApiKeyIssued, ApiKeyRevoked, TenantCreated
 from .matcher import MovementsProcessed
-from .reconciliation import CounterpartiesChanged, CounterpartyRecord
+from .reconciliation import (
+    ContactRecord,
+    CounterpartiesChanged,
+    CounterpartiesDeactivated,
+    CounterpartyRecord,
+)
 from .registry import known_events, parse, register
 
 __all__ = [
@@ -23,7 +28,9 @@ __all__ = [
     "BalanceFigure",
     "BankAccountRegistered",
     "ConnectionStatusChanged",
+    "ContactRecord",
     "CounterpartiesChanged",
+    "CounterpartiesDeactivated",
     "CounterpartyRecord",
     "MovementsProcessed",
     "MovementsRecorded",

@@ -10,6 +10,17 @@ from .envelope import Event
 from .registry import register
 
 
+class ContactRecord(BaseModel):
+    """An authorised person (yetkili) of a counterparty."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    email: str = ""
+    phone: str = ""
+    reconciliation_contact: bool = False
+    """The "e-Mutabakat yetkilisi" flag: letters go to this person too when a round asks."""
+
+
 class CounterpartyRecord(BaseModel):
     """One counterparty (cari hesap) as the ERP keeps it."""
 
@@ -23,9 +34,20 @@ class CounterpartyRecord(BaseModel):
     """VKN (10 digits) or TCKN (11 digits), digits only; empty when unknown."""
     ibans: list[str] = []
     emails: list[str] = []
+    """The counterparty's own addresses: Email, then KepEmail."""
     aliases: list[str] = []
     """Other names the counterparty is known by (brand, old title)."""
     active: bool = True
+    email: str = ""
+    """Email: where reconciliation letters go."""
+    kep_email: str = ""
+    """KepEmail: registered e-mail (KEP)."""
+    phone: str = ""
+    tax_office: str = ""
+    address: str = ""
+    city: str = ""
+    postal_code: str = ""
+    contacts: list[ContactRecord] = []
 
 
 @register
@@ -36,3 +58,13 @@ class CounterpartiesChanged(Event):
 
     type = "reconciliation.counterparties.changed"
     counterparties: list[CounterpartyRecord]
+
+
+@register
+class CounterpartiesDeactivated(Event):
+    """Counterparties an import turned from active to passive (Aktif 0). They are also in the
+    same import's :class:`CounterpartiesChanged` with ``active: false``; this event is for
+    consumers that only need to stop working with them (pending letters, proposals)."""
+
+    type = "reconciliation.counterparties.deactivated"
+    codes: list[str]

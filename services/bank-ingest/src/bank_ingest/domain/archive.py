@@ -1,7 +1,7 @@
 """Zip containers (zipped statements, and xlsx, which is a zip), opened only after a size check.
 
-The sizes in a zip's directory are the sender's claims; :func:`guard_zip` refuses a container whose
-claims are too large, and :func:`read_member` enforces the claim while inflating.
+The checks themselves are :mod:`shared.archive`'s; here their :class:`~shared.archive.ArchiveError`
+becomes this service's :class:`~.statement.ParseError`, with the same message.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import zipfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from shared import archive as shared_archive
+from shared.archive import MAX_MEMBERS, MAX_RATIO, MAX_TOTAL_BYTES, ArchiveError
+
 from .statement import ParseError
 
-MAX_MEMBERS = 10_000
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
-MAX_RATIO = 200  # real statements and spreadsheets compress 5-30x; bombs thousands of times
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
@@ -28,38 +28,19 @@ def guard_zip(
 ) -> zipfile.ZipFile:
     """Open ``stream`` as a zip, refusing one that is corrupt or would inflate beyond the limits."""
     try:
-        archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ParseError(f"not a readable zip file: {exc}") from exc
-    members = archive.infolist()
-    if len(members) > max_members:
-        raise ParseError(f"the zip holds {len(members)} files; at most {max_members} are read")
-    total = sum(m.file_size for m in members)
-    if total > max_total:
-        raise ParseError(f"the zip would inflate to {total} bytes; the limit is {max_total}")
-    for member in members:
-        if (
-            member.file_size > max(member.compress_size, 1) * max_ratio
-            and member.file_size > 1 << 20
-        ):
-            raise ParseError(
-                f"{member.filename!r} inflates {member.file_size // max(member.compress_size, 1)}x; "
-                "refused as a zip bomb"
-            )
-    return archive
+        return shared_archive.guard_zip(
+            stream, max_members=max_members, max_total=max_total, max_ratio=max_ratio
+        )
+    except ArchiveError as exc:
+        raise ParseError(str(exc)) from exc
 
 
 def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     """The member's bytes, never more than its declared size."""
     try:
-        with archive.open(member) as source:
-            data = source.read(member.file_size + 1)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as exc:
-        # RuntimeError: encrypted; NotImplementedError: an unsupported compression method
-        raise ParseError(f"{member.filename!r} cannot be read from the zip: {exc}") from exc
-    if len(data) > member.file_size:
-        raise ParseError(f"{member.filename!r} is larger than its zip entry says; refused")
-    return data
+        return shared_archive.read_member(archive, member)
+    except ArchiveError as exc:
+        raise ParseError(str(exc)) from exc
 
 
 def iter_members(stream: BinaryIO) -> Iterator[tuple[str, BinaryIO]]:

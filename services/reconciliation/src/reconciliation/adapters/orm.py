@@ -4,13 +4,26 @@ master copy and elsewhere a replica."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, MetaData, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.tables import NAMING_CONVENTION
-from shared.types import UtcDateTime
+from shared.types import Money, UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -66,6 +79,9 @@ class Counterparty(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     ibans: Mapped[list[str]] = mapped_column(JSON, default=list)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contacts: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    """Authorised persons (yetkililer): ``name``, ``email``, ``phone``, ``reconciliation_contact``
+    (the "e-Mutabakat yetkilisi" flag: letters go to them too when a round asks for it)."""
     search_text: Mapped[str] = mapped_column(Text, default="")
     """Code, title, tax number and aliases folded (Turkish-aware, no accents) for text search."""
     fingerprint: Mapped[str] = mapped_column(String(64))
@@ -73,6 +89,104 @@ class Counterparty(Base):
     told from a changed one without reading (and decoding) the stored row."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AccountMovement(Base):
+    """One row of the template's Hesap Hareketleri, keyed by its KontrolKey. The counterparty is
+    referred to by code, not by a foreign key: a movement of a code not (yet) imported is kept and
+    reported, never dropped."""
+
+    __tablename__ = "account_movements"
+    __table_args__ = (
+        Index("ix_account_movements_tenant_code_date", "tenant_id", "code", "balance_date"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    control_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    code: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str | None] = mapped_column(String(10))
+    balance_date: Mapped[date] = mapped_column(Date)
+    document_date: Mapped[date] = mapped_column(Date)
+    record_date: Mapped[date] = mapped_column(Date)
+    entry_date: Mapped[date | None] = mapped_column(Date)
+    document_no: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    """Tutar, in ``currency``: positive is debit (borç), negative credit (alacak)."""
+    local_amount: Mapped[Decimal] = mapped_column(Money())
+    """YerelTutar: the amount in TRY, same sign."""
+    currency: Mapped[str] = mapped_column(String(3))
+    odk: Mapped[str] = mapped_column(String(50))
+    system_document_no: Mapped[str] = mapped_column(String(100))
+    reverses: Mapped[str | None] = mapped_column(String(100))
+    """TersKayit: the SistemEvrakNo this row reverses; None for an ordinary row."""
+    movement_type: Mapped[int] = mapped_column(SmallInteger)
+    """HareketTipi: 12/13 opening entry (by document / record date), 14 normal."""
+    import_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    """The import that stored this version of the row."""
+
+
+class BabsMovement(Base):
+    """One row of the template's BA/BS Hareketleri, keyed by its KontrolKey."""
+
+    __tablename__ = "babs_movements"
+    __table_args__ = (Index("ix_babs_movements_tenant_period", "tenant_id", "period", "code"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    control_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    code: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str | None] = mapped_column(String(10))
+    period: Mapped[date] = mapped_column(Date)
+    """CariDönem as the first day of its month."""
+    document_date: Mapped[date] = mapped_column(Date)
+    record_date: Mapped[date] = mapped_column(Date)
+    entry_date: Mapped[date | None] = mapped_column(Date)
+    document_no: Mapped[str] = mapped_column(String(100))
+    """MatbuuEvrakNo, the printed number."""
+    series: Mapped[str] = mapped_column(String(100))
+    """The document number's series (its leading letters, upper case), for "exclude series"."""
+    base_amount: Mapped[Decimal] = mapped_column(Money())
+    """Matrah: the total excluding VAT."""
+    system_document_no: Mapped[str] = mapped_column(String(100))
+    reverses: Mapped[str | None] = mapped_column(String(100))
+    form: Mapped[str] = mapped_column(String(2))
+    """Tip: ``BA`` (Form Ba, purchases) or ``BS`` (Form Bs, sales)."""
+    import_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class ImportJob(Base):
+    """One import of a data set (an .xlsx file or a JSON array) and its progress and report."""
+
+    __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_tenant_created", "tenant_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    dataset: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(10))
+    """``xlsx`` or ``json``."""
+    file_name: Mapped[str] = mapped_column(String(300))
+    on_error: Mapped[str] = mapped_column(String(10))
+    """``refuse``: any bad row refuses the whole file; ``skip``: good rows stored, bad reported."""
+    state: Mapped[str] = mapped_column(String(10))
+    """queued → running → stored | refused | failed."""
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_created: Mapped[int] = mapped_column(Integer, default=0)
+    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
+    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rows_refused: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    """The first row errors: ``row``, ``column``, ``value``, ``reason``."""
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    """The first warnings, e.g. movements of a counterparty code not imported yet."""
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(50))
+    """The API key's id."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 metadata = Base.metadata

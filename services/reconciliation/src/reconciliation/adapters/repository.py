@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import String, bindparam, func, insert, select, text, update
+from sqlalchemy import String, bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +15,8 @@ from shared.tables import api_keys
 from shared.text import fold
 from shared.uow import UnitOfWork
 
-from .orm import Counterparty, Tenant, User
+from .books import Books
+from .orm import Counterparty, ImportJob, Tenant, User
 
 _CHUNK = 2000
 """Codes per IN list and rows per INSERT: well inside SQLite's and asyncpg's parameter limits."""
@@ -66,6 +68,8 @@ class CounterpartyFilter:
     """Anywhere in code, title, tax number or aliases; case and Turkish letters folded."""
     active: bool | None = None
     kind: Literal["customer", "supplier"] | None = None
+    responsible_email: str | None = None
+    """Row-level access: only counterparties whose MutabakatSorumluEmail is this (lower case)."""
 
 
 class Counterparties:
@@ -83,9 +87,14 @@ class Counterparties:
 
     async def fingerprints(
         self, tenant_id: uuid.UUID, codes: list[str]
-    ) -> dict[str, tuple[uuid.UUID, str]]:
-        """The id and fingerprint of those of ``codes`` that are stored, by code."""
-        columns = (Counterparty.code, Counterparty.id, Counterparty.fingerprint)
+    ) -> dict[str, tuple[uuid.UUID, str, bool]]:
+        """The id, fingerprint and active flag of those of ``codes`` that are stored, by code."""
+        columns = (
+            Counterparty.code,
+            Counterparty.id,
+            Counterparty.fingerprint,
+            Counterparty.active,
+        )
         if self.session.bind.dialect.name == "postgresql":
             # A join with the array, not ``code IN (...)``: right after a large import the table
             # has no statistics yet, and the planner would filter the tenant's rows against a
@@ -101,15 +110,15 @@ class Counterparties:
                 .where(Counterparty.tenant_id == tenant_id)
             )
             rows = await self.session.execute(query, {"codes": codes})
-            return {code: (id_, fingerprint) for code, id_, fingerprint in rows}
-        found: dict[str, tuple[uuid.UUID, str]] = {}
+            return {code: (id_, fingerprint, active) for code, id_, fingerprint, active in rows}
+        found: dict[str, tuple[uuid.UUID, str, bool]] = {}
         for start in range(0, len(codes), _CHUNK):
             query = select(*columns).where(
                 Counterparty.tenant_id == tenant_id,
                 Counterparty.code.in_(codes[start : start + _CHUNK]),
             )
-            for code, id_, fingerprint in await self.session.execute(query):
-                found[code] = (id_, fingerprint)
+            for code, id_, fingerprint, active in await self.session.execute(query):
+                found[code] = (id_, fingerprint, active)
         return found
 
     async def insert(self, rows: list[dict[str, Any]]) -> None:
@@ -121,12 +130,21 @@ class Counterparties:
         for start in range(0, len(rows), _CHUNK):
             await self.session.execute(update(Counterparty), rows[start : start + _CHUNK])
 
-    async def get(self, tenant_id: uuid.UUID, code: str) -> Counterparty | None:
-        return await self.session.scalar(
-            select(Counterparty).where(
-                Counterparty.tenant_id == tenant_id, Counterparty.code == code
-            )
+    async def get(
+        self, tenant_id: uuid.UUID, code: str, *, responsible_email: str | None = None
+    ) -> Counterparty | None:
+        query = select(Counterparty).where(
+            Counterparty.tenant_id == tenant_id, Counterparty.code == code
         )
+        if responsible_email is not None:
+            query = query.where(func.lower(Counterparty.reconciliation_email) == responsible_email)
+        return await self.session.scalar(query)
+
+    async def titles(self, tenant_id: uuid.UUID, codes: list[str]) -> dict[str, str]:
+        query = select(Counterparty.code, Counterparty.title).where(
+            Counterparty.tenant_id == tenant_id, Counterparty.code.in_(codes)
+        )
+        return {code: title for code, title in await self.session.execute(query)}
 
     async def page(
         self, tenant_id: uuid.UUID, where: CounterpartyFilter, *, after: str | None, limit: int
@@ -140,18 +158,51 @@ class Counterparties:
             query = query.where(Counterparty.active == where.active)
         if where.kind is not None:
             query = query.where(Counterparty.kind == where.kind)
+        if where.responsible_email is not None:
+            email = where.responsible_email
+            query = query.where(func.lower(Counterparty.reconciliation_email) == email)
         if after is not None:
             query = query.where(Counterparty.code > after)
         query = query.order_by(Counterparty.code).limit(limit)
         return list(await self.session.scalars(query))
 
 
+class Imports:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, job: ImportJob) -> None:
+        self.session.add(job)
+
+    async def get(self, tenant_id: uuid.UUID, import_id: uuid.UUID) -> ImportJob | None:
+        job = await self.session.get(ImportJob, import_id)
+        return job if job is not None and job.tenant_id == tenant_id else None
+
+    async def page(
+        self, tenant_id: uuid.UUID, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[ImportJob]:
+        """Newest first."""
+        query = select(ImportJob).where(ImportJob.tenant_id == tenant_id)
+        if after is not None:
+            query = query.where(tuple_(ImportJob.created_at, ImportJob.id) < after)
+        query = query.order_by(ImportJob.created_at.desc(), ImportJob.id.desc()).limit(limit)
+        return list(await self.session.scalars(query))
+
+    async def unfinished(self) -> list[ImportJob]:
+        query = select(ImportJob).where(ImportJob.state.in_(("queued", "running")))
+        return list(await self.session.scalars(query))
+
+
 class ReconciliationUnitOfWork(UnitOfWork):
     identity: Identity
     counterparties: Counterparties
+    books: Books
+    imports: Imports
 
     async def __aenter__(self):
         await super().__aenter__()
         self.identity = Identity(self.session)
         self.counterparties = Counterparties(self.session)
+        self.books = Books(self.session)
+        self.imports = Imports(self.session)
         return self

@@ -15,6 +15,7 @@ from shared.http.problems import PROBLEM_RESPONSES
 from shared.pagination import Page, decode_cursor, page_of
 
 from .. import counterparties
+from ..access import check_whole_tenant, responsible_email
 from ..adapters.repository import CounterpartyFilter, ReconciliationUnitOfWork
 from ..schemas import CounterpartyIn, CounterpartyOut, UpsertSummary
 
@@ -54,6 +55,7 @@ async def upsert_counterparties(
     principal: Principal = Depends(require(Role.ERP, Role.OPERATOR)),
     uow: ReconciliationUnitOfWork = Depends(get_uow),
 ) -> UpsertSummary:
+    check_whole_tenant(principal)
     # Parsing and checking 50,000 rows takes a while: off the event loop, which serves others.
     rows = await asyncio.to_thread(counterparties.parse_rows, await request.body())
     try:
@@ -72,7 +74,9 @@ async def upsert_counterparties(
     response_model=Page[CounterpartyOut],
     summary="List counterparties by code",
     description="Filters combine. `text` searches code, title, tax number and aliases, ignoring "
-    "case and Turkish letters (`istanbul` finds `İSTANBUL`, `ozturk` finds `Öztürk`).",
+    "case and Turkish letters (`istanbul` finds `İSTANBUL`, `ozturk` finds `Öztürk`). An "
+    "operator key issued for a user e-mail sees only the counterparties whose "
+    "MutabakatSorumluEmail is that address.",
 )
 async def list_counterparties(
     text: str | None = Query(None, min_length=1, max_length=200),
@@ -83,7 +87,9 @@ async def list_counterparties(
     principal: Principal = Depends(ANY_ROLE),
     uow: ReconciliationUnitOfWork = Depends(get_uow),
 ) -> Page[CounterpartyOut]:
-    where = CounterpartyFilter(text=text, active=active, kind=kind)
+    where = CounterpartyFilter(
+        text=text, active=active, kind=kind, responsible_email=responsible_email(principal)
+    )
     after = decode_cursor(cursor, str)[0] if cursor else None
     async with uow:
         rows = await uow.counterparties.page(
@@ -100,7 +106,9 @@ async def get_counterparty(
     uow: ReconciliationUnitOfWork = Depends(get_uow),
 ) -> CounterpartyOut:
     async with uow:
-        counterparty = await uow.counterparties.get(principal.tenant_id, code)
+        counterparty = await uow.counterparties.get(
+            principal.tenant_id, code, responsible_email=responsible_email(principal)
+        )
     if counterparty is None:
         raise NotFound(f"No counterparty {code!r}.")
     return CounterpartyOut.model_validate(counterparty)

@@ -1,0 +1,287 @@
+"""Balances and the BA/BS forms computed in the database: the arithmetic of ``domain/balances.py``
+and ``domain/babs.py`` as SQL that runs the same on PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.types import Money
+
+from ..domain.babs import DEFAULT_THRESHOLD, FORMS, BabsDocument, BabsLine, BabsSide
+from ..domain.balances import BY_DOCUMENT_DATE, Balance, side_of
+from ..domain.datasets import OPENING_TYPES
+from .orm import AccountMovement, BabsMovement, Counterparty
+from .scope import Scope, code_in, in_scope
+
+__all__ = ["Scope", "babs", "babs_documents", "balances"]
+
+_moves = AccountMovement.__table__
+_babs = BabsMovement.__table__
+_parties = Counterparty.__table__
+_ZERO: ColumnElement[int] = literal_column("0")
+_EMPTY: ColumnElement[str] = literal_column("''")
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+# Balances ---------------------------------------------------------------------------------------
+
+_is_opening = _moves.c.movement_type.in_([literal_column(str(t)) for t in sorted(OPENING_TYPES)])
+_opening_date = case(
+    (_moves.c.movement_type == literal_column(str(BY_DOCUMENT_DATE)), _moves.c.document_date),
+    else_=_moves.c.record_date,
+)
+
+
+def _debit_sum(amount: Any) -> Any:
+    """Σ of the rows on the debit side; a reversal counts on the side opposite its sign."""
+    ordinary = _moves.c.reverses.is_(None)
+    on_debit = or_(and_(ordinary, amount > _ZERO), and_(~ordinary, amount < _ZERO))
+    return type_coerce(func.sum(amount).filter(on_debit), Money())
+
+
+def _counted_rows(
+    tenant_id: uuid.UUID, at: date, where: list[Any], odk: list[Any]
+) -> tuple[Any, list[Any]]:
+    """The movements joined to their code's opening date, and the conditions under which one
+    counts at ``at``. ``where`` (scope, paging) bears on the opening; ``odk`` doesn't move it."""
+    m = _moves
+    openings = (
+        select(m.c.code, func.max(_opening_date).label("opened"))
+        .where(m.c.tenant_id == tenant_id, _is_opening, _opening_date <= at, *where)
+        .group_by(m.c.code)
+        .cte("openings")
+    )
+    opened = openings.c.opened
+    since = or_(opened.is_(None), m.c.balance_date >= opened)
+    normal = and_(~_is_opening, m.c.balance_date <= at, since)
+    opening = and_(_is_opening, _opening_date == opened)
+    rows = m.outerjoin(openings, openings.c.code == m.c.code)
+    return rows, [m.c.tenant_id == tenant_id, or_(normal, opening), *where, *odk]
+
+
+def _balance_query(rows: Any, counted: list[Any], limit: int | None) -> Select:
+    """(code, currency, total, total in TRY, debit, debit in TRY, rows) of the counted rows."""
+    m = _moves
+    if limit is not None:
+        # The page's codes first: walking the code index, the database stops after ``limit``.
+        codes = select(m.c.code).select_from(rows).where(*counted).distinct()
+        page = codes.order_by(m.c.code).limit(limit).cte("page")
+        counted = [*counted, m.c.code.in_(select(page.c.code))]
+    sums = (
+        type_coerce(func.sum(m.c.amount), Money()),
+        type_coerce(func.sum(m.c.local_amount), Money()),
+        _debit_sum(m.c.amount),
+        _debit_sum(m.c.local_amount),
+    )
+    return (
+        select(m.c.code, m.c.currency, *sums, func.count())
+        .select_from(rows)
+        .where(*counted)
+        .group_by(m.c.code, m.c.currency)
+        .order_by(m.c.code, m.c.currency)
+    )
+
+
+async def balances(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    at: date,
+    scope: Scope,
+    *,
+    odk_in: Collection[str] | None = None,
+    odk_not_in: Collection[str] | None = None,
+    after_code: str | None = None,
+    limit: int | None = None,
+) -> list[Balance]:
+    """``domain.balances.balances_at`` over the tenant's stored movements in ``scope``, by (code,
+    currency). Pages by code: ``after_code`` and ``limit`` codes (all currencies of a code)."""
+    where = in_scope(_moves.c.code, tenant_id, scope, _dialect(session))
+    if after_code is not None:
+        where.append(_moves.c.code > after_code)
+    odk = [] if odk_in is None else [_moves.c.odk.in_(sorted(odk_in))]
+    if odk_not_in is not None:
+        odk.append(_moves.c.odk.not_in(sorted(odk_not_in)))
+    query = _balance_query(*_counted_rows(tenant_id, at, where, odk), limit)
+    return [_balance(*row) for row in await session.execute(query)]
+
+
+def _balance(
+    code: str,
+    currency: str,
+    total: Decimal,
+    total_try: Decimal,
+    debit: Decimal | None,
+    debit_try: Decimal | None,
+    rows: int,
+) -> Balance:
+    debit, debit_try = debit or Decimal(0), debit_try or Decimal(0)
+    return Balance(
+        code, currency, debit, debit - total, total,
+        debit_try, debit_try - total_try, total_try, side_of(total), rows,
+    )  # fmt: skip
+
+
+# BA/BS ------------------------------------------------------------------------------------------
+
+_DOCUMENT_KEY = func.coalesce(_babs.c.reverses, _babs.c.system_document_no)
+_NET = type_coerce(
+    case((_babs.c.reverses.is_(None), _babs.c.base_amount), else_=-func.abs(_babs.c.base_amount)),
+    Money(),
+)
+
+
+def _babs_rows(tenant_id: uuid.UUID, period: date, excluded_series: Collection[str]) -> list:
+    where = [_babs.c.tenant_id == tenant_id, _babs.c.period == period]
+    if excluded_series:
+        where.append(_babs.c.series.not_in(sorted({s.upper() for s in excluded_series})))
+    return where
+
+
+def _sides(where: list[Any], threshold: Any = None) -> Select:
+    """Per (code, form) the number of documents with a net and the total of the nets; only those
+    reaching ``threshold`` when given."""
+    documents = (
+        select(_babs.c.code, _babs.c.form, type_coerce(func.sum(_NET), Money()).label("net"))
+        .where(*where)
+        .group_by(_babs.c.code, _babs.c.form, _DOCUMENT_KEY)
+        .subquery("documents")
+    )
+    counted = func.count().filter(documents.c.net != _ZERO).label("count")
+    total = type_coerce(func.sum(documents.c.net), Money())
+    query = select(documents.c.code, documents.c.form, counted, total.label("total"))
+    query = query.group_by(documents.c.code, documents.c.form)
+    return query if threshold is None else query.having(total >= threshold)
+
+
+def _plain_lines(tenant_id: uuid.UUID, where: list[Any], threshold: Any) -> Select:
+    """A line per code, a row per side of it that reaches the threshold."""
+    listed = _sides(where, threshold).subquery("sides")
+    party = and_(_parties.c.tenant_id == tenant_id, _parties.c.code == listed.c.code)
+    code = listed.c.code
+    figures = []
+    for form in FORMS:
+        of_form = listed.c.form == literal_column(f"'{form}'")
+        figures += [case((of_form, listed.c.count)), case((of_form, listed.c.total))]
+    return (
+        select(
+            code,
+            code.label("key"),
+            code.label("first"),
+            _parties.c.title,
+            _parties.c.tax_id,
+            *figures,
+        )
+        .select_from(listed.outerjoin(_parties, party))
+        .order_by(code, listed.c.form)
+    )
+
+
+def _merged_lines(tenant_id: uuid.UUID, where: list[Any], threshold: Any) -> Select:
+    """A line per tax number (per code without one), a row per code and form, each with the
+    line's figures; only lines with a side that reaches the threshold."""
+    sides = _sides(where).subquery("sides")
+    party = and_(_parties.c.tenant_id == tenant_id, _parties.c.code == sides.c.code)
+    has_tax_id = func.coalesce(_parties.c.tax_id, _EMPTY) != _EMPTY
+    key = case((has_tax_id, _parties.c.tax_id), else_=sides.c.code)
+    line = (key, case((has_tax_id, 1), else_=0))
+    figures = []
+    for form in FORMS:
+        of_form = sides.c.form == literal_column(f"'{form}'")
+        figures += [
+            func.sum(sides.c.count).filter(of_form).over(partition_by=line).label(f"{form}_count"),
+            func.sum(sides.c.total).filter(of_form).over(partition_by=line).label(f"{form}_total"),
+        ]
+    first = func.min(sides.c.code).over(partition_by=line).label("first")
+    columns = (sides.c.code, key.label("key"), first, _parties.c.title, _parties.c.tax_id)
+    merged = select(*columns, *figures).select_from(sides.outerjoin(_parties, party)).subquery()
+    listed = or_(merged.c.BA_total >= threshold, merged.c.BS_total >= threshold)
+    return select(merged).where(listed).order_by(merged.c.key, merged.c.first, merged.c.code)
+
+
+async def babs(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    period: date,
+    scope: Scope,
+    *,
+    threshold: Decimal = DEFAULT_THRESHOLD,
+    merge_by_tax_id: bool = False,
+    excluded_series: Collection[str] = frozenset(),
+) -> list[BabsLine]:
+    """``domain.babs.babs_lines`` over the tenant's stored BA/BS movements of ``period`` (first
+    day of the month) in ``scope``. Codes out of scope don't count, not even on a merged line."""
+    where = _babs_rows(tenant_id, period, excluded_series)
+    where += in_scope(_babs.c.code, tenant_id, scope, _dialect(session))
+    build = _merged_lines if merge_by_tax_id else _plain_lines
+    query = build(tenant_id, where, literal(threshold, Money()))
+    return _assemble(await session.execute(query), threshold)
+
+
+def _assemble(rows: Iterable[Any], threshold: Decimal) -> list[BabsLine]:
+    """Lines from rows (code, key, first code, title, tax id, BA count, BA total, BS count,
+    BS total) that come by line, its first code first; a figure is None where not known."""
+    lines: list[BabsLine] = []
+    for code, key, first, title, tax_id, ba_count, ba_total, bs_count, bs_total in rows:
+        ba = None if ba_total is None or ba_total < threshold else BabsSide(int(ba_count), ba_total)
+        bs = None if bs_total is None or bs_total < threshold else BabsSide(int(bs_count), bs_total)
+        if lines and lines[-1].key == key and lines[-1].codes[0] == first:
+            line = lines[-1]
+            codes = line.codes if line.codes[-1] == code else (*line.codes, code)
+            lines[-1] = BabsLine(key, codes, line.title, line.tax_id, line.ba or ba, line.bs or bs)
+        else:
+            lines.append(BabsLine(key, (code,), title, tax_id, ba, bs))
+    return lines
+
+
+async def babs_documents(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    period: date,
+    codes: Sequence[str],
+    form: str,
+    *,
+    excluded_series: Collection[str] = frozenset(),
+) -> list[BabsDocument]:
+    """``domain.babs.babs_documents``: the documents of ``codes`` on ``form`` in ``period``,
+    cancelled ones included, by (code, document date, document number, document key)."""
+    b = _babs
+    ordinary = b.c.reverses.is_(None)
+    where = _babs_rows(tenant_id, period, excluded_series)
+    where += [b.c.form == form, code_in(b.c.code, codes, _dialect(session))]
+    key = _DOCUMENT_KEY.label("key")
+    number, day = (
+        func.coalesce(func.min(column).filter(ordinary), func.min(column)).label(f"first_{n}")
+        for n, column in enumerate((b.c.document_no, b.c.document_date))
+    )
+    net = type_coerce(func.sum(_NET), Money()).label("net")
+    query = (
+        select(b.c.code, key, number, day, net, func.count(), func.count(b.c.reverses))
+        .where(*where)
+        .group_by(b.c.code, _DOCUMENT_KEY)
+        .order_by(b.c.code, day, number, key)
+    )
+    return [
+        BabsDocument(code, form, key, number, day, net, rows, reversals > 0)
+        for code, key, number, day, net, rows, reversals in await session.execute(query)
+    ]

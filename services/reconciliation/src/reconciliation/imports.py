@@ -1,0 +1,292 @@
+"""Importing a data set (an .xlsx file in the template's layout, or a JSON array) as a job.
+
+A job reads and checks the rows block by block in a worker thread while the previous block is
+written, so Python and the database work at the same time. Everything is written in one
+transaction: a refused file (``on_error=refuse`` and any bad row) is rolled back whole, and a
+crash stores nothing. Progress (rows read / stored / refused) is kept in memory by the process
+running the job and shown by ``GET /imports/{id}``; the job row holds the final report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from shared.child_process import stream_from_child, warm
+from shared.db import is_postgres
+from shared.runtime import Runtime
+
+from . import counterparties
+from .adapters.books import BABS, MOVEMENTS, Stored
+from .adapters.orm import ImportJob
+from .adapters.repository import ReconciliationUnitOfWork
+from .domain.datasets import Dataset
+from .domain.rows import RowError
+from .domain.workbook import WorkbookError
+from .import_reading import Checked, JsonRowsError, PackedChecked, checked_blocks, packed_blocks
+
+log = structlog.get_logger(__name__)
+
+MAX_LISTED = 1000
+"""Errors and warnings listed in a job's report; the counts tell how many there were in all."""
+_CHILD_MODULES = ("reconciliation.import_reading",)
+
+
+@dataclass
+class Progress:
+    """A job's counters while it runs, and its report when it ends."""
+
+    rows_read: int = 0
+    stored: Stored = field(default_factory=Stored)
+    rows_refused: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    warning_count: int = 0
+
+    def refuse(self, errors: list[RowError]) -> None:
+        self.error_count += len(errors)
+        self.rows_refused += len({error.row for error in errors})
+        room = MAX_LISTED - len(self.errors)
+        self.errors.extend(_listed(error) for error in errors[: max(room, 0)])
+
+    def warn(self, warning: dict[str, Any]) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_LISTED:
+            self.warnings.append(warning)
+
+
+def _listed(error: RowError) -> dict[str, Any]:
+    value = error.value
+    if value is not None and not isinstance(value, str | int | float | bool):
+        value = str(value)
+    return {"row": error.row, "column": error.column, "value": value, "reason": error.reason}
+
+
+class ImportRunner:
+    """Runs import jobs in this process and knows the progress of those still running."""
+
+    def __init__(self, *, child_above_bytes: int | None = None) -> None:
+        self.child_above_bytes = child_above_bytes
+        """Files at least this large are read in a child process (PostgreSQL only)."""
+        self.progress: dict[uuid.UUID, Progress] = {}
+        self._tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
+
+    def start(self, runtime: Runtime, job_id: uuid.UUID, path: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._run(runtime, job_id, path), name=f"import-{job_id}")
+        self._tasks[job_id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
+        return task
+
+    async def watch(self, runtime: Runtime) -> None:
+        """Background job of the service: fail jobs a restart cut off, cancel ours on shutdown."""
+        if self.child_above_bytes is not None and is_postgres(runtime.engine):
+            await asyncio.to_thread(warm, _CHILD_MODULES)
+        async with runtime.new_uow() as uow:
+            for job in await uow.imports.unfinished():  # type: ignore[attr-defined]
+                job.state, job.finished_at = "failed", datetime.now(UTC)
+                job.message = "Interrupted by a restart before it finished; nothing of it was "
+                job.message += "stored. Import the file again."
+            await uow.commit()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            for task in list(self._tasks.values()):
+                task.cancel()
+
+    def _in_child(self, runtime: Runtime, path: str) -> bool:
+        limit = self.child_above_bytes
+        return limit is not None and is_postgres(runtime.engine) and os.path.getsize(path) >= limit
+
+    async def _run(self, runtime: Runtime, job_id: uuid.UUID, path: str) -> None:
+        progress = self.progress.setdefault(job_id, Progress())
+        try:
+            await _execute(runtime, job_id, path, progress, self._in_child(runtime, path))
+        except Exception as exc:
+            log.exception("import failed", import_id=str(job_id))
+            await _finish(runtime, job_id, progress, "failed", f"The import failed: {exc}")
+        finally:
+            self.progress.pop(job_id, None)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+async def _execute(
+    runtime: Runtime, job_id: uuid.UUID, path: str, progress: Progress, in_child: bool
+) -> None:
+    async with runtime.new_uow() as uow:
+        job = await uow.session.get(ImportJob, job_id)
+        assert job is not None
+        job.state, job.started_at = "running", datetime.now(UTC)
+        tenant_id, dataset = job.tenant_id, Dataset(job.dataset)
+        source, refuse_all = job.source, job.on_error == "refuse"
+        await uow.commit()
+    async with runtime.new_uow() as uow:
+        assert isinstance(uow, ReconciliationUnitOfWork)
+        try:
+            if dataset is Dataset.COUNTERPARTIES:
+                await _import_counterparties(uow, tenant_id, path, source, progress, refuse_all)
+            else:
+                reading = _Reading(path, source, dataset, in_child)
+                await _import_book(uow, tenant_id, job_id, reading, progress, refuse_all)
+        except (WorkbookError, JsonRowsError) as exc:
+            await uow.rollback()
+            await _finish(runtime, job_id, progress, "refused", f"The file was refused: {exc}")
+            return
+        if progress.error_count and refuse_all:
+            await uow.rollback()
+            message = _refusal(progress)
+            await _finish(runtime, job_id, progress, "refused", message)
+            return
+        await uow.commit()
+    await _finish(runtime, job_id, progress, "stored", _stored_message(progress))
+
+
+@dataclass(frozen=True)
+class _Reading:
+    path: str
+    source: str
+    dataset: Dataset
+    in_child: bool
+
+
+async def _import_book(
+    uow: ReconciliationUnitOfWork,
+    tenant_id: uuid.UUID,
+    job_id: uuid.UUID,
+    reading: _Reading,
+    progress: Progress,
+    refuse_all: bool,
+) -> None:
+    book = MOVEMENTS if reading.dataset is Dataset.MOVEMENTS else BABS
+    known = await uow.books.known_codes(tenant_id)
+    unknown: dict[str, dict[str, Any]] = {}
+    on_postgres = uow.session.bind.dialect.name == "postgresql"
+
+    async def store(block: Checked | PackedChecked) -> None:
+        if refuse_all and progress.error_count:
+            return  # refused anyway: only the checks go on, for the report
+        if isinstance(block, PackedChecked):
+            written = await uow.books.upsert_packed(book, tenant_id, job_id, block.packed)
+        else:
+            written = await uow.books.upsert(book, tenant_id, job_id, block.good)
+        progress.stored.add(written)
+
+    args = (reading.path, reading.source, reading.dataset)
+    produce = packed_blocks if on_postgres else checked_blocks
+    if reading.in_child:
+        items = stream_from_child(produce, *args, preload=_CHILD_MODULES)
+        next_block = functools.partial(anext, items, None)
+    else:
+        iterator = produce(*args)
+        next_block = functools.partial(asyncio.to_thread, next, iterator, None)
+    async for block in _pipelined(next_block, store):
+        progress.rows_read += block.read
+        progress.refuse(block.errors)
+        codes = (
+            block.packed.codes()
+            if isinstance(block, PackedChecked)
+            else [row[1] for row in block.good]
+        )
+        _note_unknown(codes, known, unknown)
+    for warning in unknown.values():
+        progress.warn(warning)
+
+
+def _note_unknown(codes: list[str], known: set[str], unknown: dict[str, dict[str, Any]]) -> None:
+    """One warning per counterparty code not imported yet (the rows are stored all the same)."""
+    for code in codes:
+        if code in known:
+            continue
+        seen = unknown.get(code)
+        if seen is None:
+            unknown[code] = {
+                "column": "HesapKod", "value": code, "rows": 1,
+                "reason": "no counterparty has this code yet; its rows are stored and count "
+                "once the counterparty is imported",
+            }  # fmt: skip
+        else:
+            seen["rows"] += 1
+
+
+async def _pipelined(
+    next_block: Callable[[], Awaitable[Any]], store: Callable[[Any], Awaitable[None]]
+) -> AsyncIterator[Any]:
+    """Each block, the next one being read (in a thread or the child) while this one is
+    stored."""
+    pending: asyncio.Task[None] | None = None
+    try:
+        while True:
+            block = await next_block()
+            if pending is not None:
+                await pending
+                pending = None
+            if block is None:
+                return
+            yield block
+            pending = asyncio.create_task(store(block))
+    finally:
+        if pending is not None:
+            pending.cancel()
+
+
+async def _import_counterparties(
+    uow: ReconciliationUnitOfWork,
+    tenant_id: uuid.UUID,
+    path: str,
+    source: str,
+    progress: Progress,
+    refuse_all: bool,
+) -> None:
+    rows = []
+    for checked in await asyncio.to_thread(
+        list, checked_blocks(path, source, Dataset.COUNTERPARTIES)
+    ):
+        progress.rows_read += checked.read
+        progress.refuse(checked.errors)
+        rows.extend(row for _, row in checked.good)
+    if progress.error_count and refuse_all:
+        return
+    summary = await counterparties.upsert(tenant_id, rows, uow=uow)
+    progress.stored.add(Stored(summary.created, summary.updated, summary.unchanged))
+
+
+def _refusal(progress: Progress) -> str:
+    first = progress.errors[0]
+    return (
+        f"{progress.rows_refused} of {progress.rows_read} rows are invalid; nothing was stored. "
+        f"First: row {first['row']}, {first['column']} {first['reason']}."
+    )
+
+
+def _stored_message(progress: Progress) -> str:
+    s = progress.stored
+    message = f"{s.created} created, {s.updated} updated, {s.unchanged} unchanged"
+    if progress.rows_refused:
+        message += f"; {progress.rows_refused} rows refused (not stored)"
+    return message + "."
+
+
+async def _finish(
+    runtime: Runtime, job_id: uuid.UUID, progress: Progress, state: str, message: str
+) -> None:
+    async with runtime.new_uow() as uow:
+        job = await uow.session.get(ImportJob, job_id)
+        assert job is not None
+        stored = progress.stored if state == "stored" else Stored()
+        job.state, job.message, job.finished_at = state, message, datetime.now(UTC)
+        job.rows_read, job.rows_refused = progress.rows_read, progress.rows_refused
+        job.rows_created, job.rows_updated = stored.created, stored.updated
+        job.rows_unchanged = stored.unchanged
+        job.errors, job.error_count = progress.errors, progress.error_count
+        job.warnings, job.warning_count = progress.warnings, progress.warning_count
+        await uow.commit()
