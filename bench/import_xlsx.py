@@ -85,7 +85,7 @@ async def run(mode: str, path: Path, rows: int, port: int) -> dict[str, float]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "reconciliation",
         env={**os.environ, **{f"MUTABIK_RECONCILIATION_{k}": v for k, v in env.items()}},
-        stdout=subprocess.DEVNULL,
+        stdout=None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL,
     )  # fmt: skip
     engine = create_async_engine(database)
     try:

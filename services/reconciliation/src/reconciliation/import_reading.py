@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .adapters.books import Packed, pack
 from .domain.datasets import BABS_FIELDS, Dataset
+from .domain.packed import Packed, pack
 from .domain.rows import (
     BabsChecker,
     CounterpartyChecker,

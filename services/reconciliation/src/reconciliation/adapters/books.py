@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain.cells import TEXT_OF
 from ..domain.datasets import BABS_FIELDS, MOVEMENT_FIELDS
+from ..domain.packed import Packed, pack
 from .orm import AccountMovement, BabsMovement, Counterparty
 
 _SQLITE_CHUNK = 900
@@ -65,45 +65,6 @@ BABS = _Book(
      "base_amount": "numeric"},
     frozenset({"kind", "entry_date", "reverses"}),
 )  # fmt: skip
-
-
-_SEPARATOR = "\x1f"
-
-
-@dataclass(frozen=True)
-class Packed:
-    """A block of checked rows as PostgreSQL takes it: each column one string joined with
-    U+001F, cut by the server with string_to_array — asyncpg would otherwise inspect every element
-    of every array, most of the client's time. A column with a value holding the separator, and
-    any column of a one-row block (``string_to_array('')`` is empty), goes as a list instead."""
-
-    count: int
-    columns: tuple[str | list[Any], ...]
-
-    def codes(self) -> list[str]:
-        codes = self.columns[1]
-        return codes.split(_SEPARATOR) if isinstance(codes, str) else codes
-
-
-def pack(rows: Sequence[tuple]) -> Packed:
-    """Pure and picklable: built next to the checker (in a child process for large files)."""
-    columns: list[str | list[Any]] = []
-    for column in zip(*rows, strict=True):
-        joined = _joined(column)
-        ok = len(column) > 1 and joined.count(_SEPARATOR) == len(column) - 1
-        columns.append(joined if ok else list(column))
-    return Packed(len(rows), tuple(columns))
-
-
-def _joined(column: tuple) -> str:
-    try:
-        return _SEPARATOR.join(column)  # a column of text, most of them
-    except TypeError:
-        pass
-    if None in column:
-        return _SEPARATOR.join(["" if value is None else str(value) for value in column])
-    # dates (ISO) and movement types from the checkers' cache of their text, amounts as str
-    return _SEPARATOR.join(map(str, map(TEXT_OF.get, column, column)))
 
 
 class Books:
