@@ -16,7 +16,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
@@ -29,7 +29,7 @@ from . import counterparties
 from .adapters.books import BABS, MOVEMENTS, Stored
 from .adapters.orm import ImportJob
 from .adapters.repository import ReconciliationUnitOfWork
-from .domain.datasets import Dataset
+from .domain.datasets import BABS_FIELDS, Dataset
 from .domain.rows import RowError
 from .domain.workbook import WorkbookError
 from .import_reading import Checked, JsonRowsError, PackedChecked, checked_blocks, packed_blocks
@@ -39,6 +39,7 @@ log = structlog.get_logger(__name__)
 MAX_LISTED = 1000
 """Errors and warnings listed in a job's report; the counts tell how many there were in all."""
 _CHILD_MODULES = ("reconciliation.import_reading",)
+_PERIOD = BABS_FIELDS.index("period")
 
 
 @dataclass
@@ -172,9 +173,16 @@ async def _import_book(
     unknown: dict[str, dict[str, Any]] = {}
     on_postgres = uow.session.bind.dialect.name == "postgresql"
 
+    months: set[date] = set()
+    """BA/BS: the months whose documents must be summed again."""
+
     async def store(block: Checked | PackedChecked) -> None:
         if refuse_all and progress.error_count:
             return  # refused anyway: only the checks go on, for the report
+        if book is BABS:
+            keys, periods = _keys_and_periods(block)
+            months.update(periods)
+            months.update(await uow.books.periods_of(tenant_id, keys))
         if isinstance(block, PackedChecked):
             written = await uow.books.upsert_packed(book, tenant_id, job_id, block.packed)
         else:
@@ -193,13 +201,22 @@ async def _import_book(
         progress.rows_read += block.read
         progress.refuse(block.errors)
         codes = (
-            block.packed.codes()
+            block.packed.values(1)
             if isinstance(block, PackedChecked)
             else [row[1] for row in block.good]
         )
         _note_unknown(codes, known, unknown)
     for warning in unknown.values():
         progress.warn(warning)
+    if not (refuse_all and progress.error_count):
+        await uow.books.refresh_documents(tenant_id, months)
+
+
+def _keys_and_periods(block: Checked | PackedChecked) -> tuple[list[str], set[date]]:
+    if isinstance(block, PackedChecked):
+        periods = {date.fromisoformat(p) for p in set(map(str, block.packed.values(_PERIOD)))}
+        return block.packed.values(0), periods
+    return [row[0] for row in block.good], {row[_PERIOD] for row in block.good}
 
 
 def _note_unknown(codes: list[str], known: set[str], unknown: dict[str, dict[str, Any]]) -> None:

@@ -344,3 +344,41 @@ async def test_a_large_file_is_read_in_a_child_process_with_the_same_result(
         [line] = balances.json()["items"][0]["currencies"]
         assert Decimal(line["debit"]) == sum(Decimal(n * 10) for n in range(1, 12001))
         assert Decimal(line["debit_try"]) == sum(Decimal(n * 385) for n in range(1, 12001))
+
+
+async def test_a_row_moved_to_another_month_leaves_the_old_month(service, xlsx) -> None:
+    """The forms count documents summed per month at import; a KontrolKey re-imported with another
+    CariDönem must leave the month it was in."""
+    rows = [babs_row(1, 6000)]
+    assert (await upload(service, "babs", xlsx(BABS_HEADERS, rows))).status_code == 200
+    assert [line["key"] for line in (await service.get("/babs", period="2025-01"))["lines"]] == [
+        "320.001"
+    ]
+    moved = [[*rows[0][:2], "2025-02-Şubat", *rows[0][3:]]]
+    report = (await upload(service, "babs", xlsx(BABS_HEADERS, moved))).json()
+    assert report["rows_updated"] == 1
+    assert (await service.get("/babs", period="2025-01"))["lines"] == []
+    february = await service.get("/babs", period="2025-02")
+    assert february["lines"][0]["ba"]["count"] == 1
+
+
+async def test_an_excluded_series_leaves_its_documents_out_whole(service, xlsx) -> None:
+    """A reversal numbered in another series still belongs to (and leaves with) its document."""
+    rows = [babs_row(1, 7000), babs_row(2, 6000)]
+    reversal = babs_row(3, 6000, reverses="S2")
+    reversal[6] = "IPT2025000000001"  # the cancelling document has a series of its own
+    rows.append(reversal)
+    rows[0][6] = "ABC2025000000001"
+    assert (await upload(service, "babs", xlsx(BABS_HEADERS, rows))).status_code == 200
+    everything = await service.get("/babs", period="2025-01")
+    assert everything["lines"][0]["ba"] == {
+        "count": 1,
+        "total": everything["lines"][0]["ba"]["total"],
+    }
+    assert Decimal(everything["lines"][0]["ba"]["total"]) == 7000
+    without = await service.get("/babs", period="2025-01", exclude_series="abc", threshold="0.01")
+    assert without["lines"] == []  # GIB document cancelled, ABC document left out
+    documents = await service.get(
+        "/babs/documents", period="2025-01", form="BA", code="320.001", exclude_series="ABC"
+    )
+    assert [(d["document_key"], d["reversed"], d["rows"]) for d in documents] == [("S2", True, 2)]

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import insert
 
 from reconciliation.adapters import compute
+from reconciliation.adapters.books import Books
 from reconciliation.adapters.compute import Scope
 from reconciliation.adapters.orm import AccountMovement, BabsMovement, Counterparty
 from reconciliation.domain.babs import BabsRow, CounterpartyInfo, babs_documents, babs_lines
@@ -173,6 +174,8 @@ async def load(db_url: str):
                      record_date=b.document_date, entry_date=None, import_id=tenant)
                 for n, (period, b) in enumerate(babs_rows() * (1 if tenant == TENANT else 3))
             ])  # fmt: skip
+            # what an import does after storing rows: sum the months' documents
+            await Books(session).refresh_documents(tenant, {period for period, _ in babs_rows()})
         await session.commit()
     return engine
 

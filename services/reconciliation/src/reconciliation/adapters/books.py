@@ -12,14 +12,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import case, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.datasets import BABS_FIELDS, MOVEMENT_FIELDS
 from ..domain.packed import Packed, pack
-from .orm import AccountMovement, BabsMovement, Counterparty
+from .orm import AccountMovement, BabsDocumentRow, BabsMovement, Counterparty
 
 _SQLITE_CHUNK = 900
 """Keys per SQLite IN list."""
@@ -70,6 +71,61 @@ BABS = _Book(
 class Books:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def periods_of(self, tenant_id: uuid.UUID, keys: list[str]) -> set[date]:
+        """The months the stored BA/BS rows of ``keys`` are in (before an update moves them)."""
+        found: set[date] = set()
+        for start in range(0, len(keys), _SQLITE_CHUNK):
+            query = (
+                select(BabsMovement.period)
+                .distinct()
+                .where(
+                    BabsMovement.tenant_id == tenant_id,
+                    BabsMovement.control_key.in_(keys[start : start + _SQLITE_CHUNK]),
+                )
+            )
+            found.update(await self.session.scalars(query))
+        return found
+
+    async def refresh_documents(self, tenant_id: uuid.UUID, periods: set[date]) -> None:
+        """Rebuild ``babs_documents`` of ``periods`` from the rows: one row per document, its net
+        (reversal rows subtract), and its number, date and series — the smallest of its ordinary
+        rows, or of its reversal rows when the month has only those."""
+        if not periods:
+            return
+        months = sorted(periods)
+        documents = BabsDocumentRow.__table__
+        await self.session.execute(
+            delete(documents).where(
+                documents.c.tenant_id == tenant_id, documents.c.period.in_(months)
+            )
+        )
+        b = BabsMovement.__table__
+        ordinary = b.c.reverses.is_(None)
+        key = func.coalesce(b.c.reverses, b.c.system_document_no)
+        net = case((ordinary, b.c.base_amount), else_=-func.abs(b.c.base_amount))
+        first = [
+            func.coalesce(func.min(column).filter(ordinary), func.min(column))
+            for column in (b.c.document_no, b.c.document_date, b.c.series)
+        ]
+        summed = (
+            select(
+                b.c.tenant_id,
+                b.c.period,
+                b.c.code,
+                b.c.form,
+                key,
+                *first,
+                func.sum(net),
+                func.count(),
+                func.count(b.c.reverses) > 0,
+            )  # fmt: skip
+            .where(b.c.tenant_id == tenant_id, b.c.period.in_(months))
+            .group_by(b.c.tenant_id, b.c.period, b.c.code, b.c.form, key)
+        )
+        names = ("tenant_id", "period", "code", "form", "document_key", "document_no",
+                 "document_date", "series", "net", "rows", "reversed")  # fmt: skip
+        await self.session.execute(insert(documents).from_select(names, summed))
 
     async def known_codes(self, tenant_id: uuid.UUID) -> set[str]:
         """Every counterparty code of the tenant (tens of thousands at most)."""

@@ -28,13 +28,12 @@ from shared.types import Money
 from ..domain.babs import DEFAULT_THRESHOLD, FORMS, BabsDocument, BabsLine, BabsSide
 from ..domain.balances import BY_DOCUMENT_DATE, Balance, side_of
 from ..domain.datasets import OPENING_TYPES
-from .orm import AccountMovement, BabsMovement, Counterparty
+from .orm import AccountMovement, BabsDocumentRow, Counterparty
 from .scope import Scope, code_in, in_scope
 
 __all__ = ["Scope", "babs", "babs_documents", "balances"]
 
 _moves = AccountMovement.__table__
-_babs = BabsMovement.__table__
 _parties = Counterparty.__table__
 _ZERO: ColumnElement[int] = literal_column("0")
 _EMPTY: ColumnElement[str] = literal_column("''")
@@ -144,29 +143,26 @@ def _balance(
 
 # BA/BS ------------------------------------------------------------------------------------------
 
-_DOCUMENT_KEY = func.coalesce(_babs.c.reverses, _babs.c.system_document_no)
-_NET = type_coerce(
-    case((_babs.c.reverses.is_(None), _babs.c.base_amount), else_=-func.abs(_babs.c.base_amount)),
-    Money(),
-)
+_docs = BabsDocumentRow.__table__
 
 
 def _babs_rows(tenant_id: uuid.UUID, period: date, excluded_series: Collection[str]) -> list:
-    where = [_babs.c.tenant_id == tenant_id, _babs.c.period == period]
+    """The month's documents, less those of an excluded series."""
+    where = [_docs.c.tenant_id == tenant_id, _docs.c.period == period]
     if excluded_series:
-        where.append(_babs.c.series.not_in(sorted({s.upper() for s in excluded_series})))
+        where.append(_docs.c.series.not_in(sorted({s.upper() for s in excluded_series})))
     return where
+
+
+def _documents(where: list[Any]) -> Any:
+    """Per document (code, form, document key) its net: the summed ``babs_documents``."""
+    return select(_docs.c.code, _docs.c.form, _docs.c.net).where(*where).subquery("documents")
 
 
 def _sides(where: list[Any], threshold: Any = None) -> Select:
     """Per (code, form) the number of documents with a net and the total of the nets; only those
     reaching ``threshold`` when given."""
-    documents = (
-        select(_babs.c.code, _babs.c.form, type_coerce(func.sum(_NET), Money()).label("net"))
-        .where(*where)
-        .group_by(_babs.c.code, _babs.c.form, _DOCUMENT_KEY)
-        .subquery("documents")
-    )
+    documents = _documents(where)
     counted = func.count().filter(documents.c.net != _ZERO).label("count")
     total = type_coerce(func.sum(documents.c.net), Money())
     query = select(documents.c.code, documents.c.form, counted, total.label("total"))
@@ -175,25 +171,28 @@ def _sides(where: list[Any], threshold: Any = None) -> Select:
 
 
 def _plain_lines(tenant_id: uuid.UUID, where: list[Any], threshold: Any) -> Select:
-    """A line per code, a row per side of it that reaches the threshold."""
-    listed = _sides(where, threshold).subquery("sides")
-    party = and_(_parties.c.tenant_id == tenant_id, _parties.c.code == listed.c.code)
-    code = listed.c.code
+    """A row per code with a side that reaches the threshold: code, title, tax id, then count and
+    total of BA and of BS (a side below the threshold comes back too; the caller drops it)."""
+    documents = _documents(where)
     figures = []
     for form in FORMS:
-        of_form = listed.c.form == literal_column(f"'{form}'")
-        figures += [case((of_form, listed.c.count)), case((of_form, listed.c.total))]
+        of_form = documents.c.form == literal_column(f"'{form}'")
+        figures += [
+            func.count().filter(and_(of_form, documents.c.net != _ZERO)),
+            type_coerce(func.sum(documents.c.net).filter(of_form), Money()),
+        ]
+    per_code = (
+        select(documents.c.code, *figures)
+        .group_by(documents.c.code)
+        .having(or_(figures[1] >= threshold, figures[3] >= threshold))
+        .subquery("per_code")
+    )
+    party = and_(_parties.c.tenant_id == tenant_id, _parties.c.code == per_code.c.code)
+    counts = [column for column in per_code.c if column.key != "code"]
     return (
-        select(
-            code,
-            code.label("key"),
-            code.label("first"),
-            _parties.c.title,
-            _parties.c.tax_id,
-            *figures,
-        )
-        .select_from(listed.outerjoin(_parties, party))
-        .order_by(code, listed.c.form)
+        select(per_code.c.code, _parties.c.title, _parties.c.tax_id, *counts)
+        .select_from(per_code.outerjoin(_parties, party))
+        .order_by(per_code.c.code)
     )
 
 
@@ -232,10 +231,30 @@ async def babs(
     """``domain.babs.babs_lines`` over the tenant's stored BA/BS movements of ``period`` (first
     day of the month) in ``scope``. Codes out of scope don't count, not even on a merged line."""
     where = _babs_rows(tenant_id, period, excluded_series)
-    where += in_scope(_babs.c.code, tenant_id, scope, _dialect(session))
-    build = _merged_lines if merge_by_tax_id else _plain_lines
-    query = build(tenant_id, where, literal(threshold, Money()))
-    return _assemble(await session.execute(query), threshold)
+    where += in_scope(_docs.c.code, tenant_id, scope, _dialect(session))
+    limit = literal(threshold, Money())
+    if not merge_by_tax_id:
+        rows = await session.execute(_plain_lines(tenant_id, where, limit))
+        return _plain(rows, threshold)
+    return _assemble(await session.execute(_merged_lines(tenant_id, where, limit)), threshold)
+
+
+def _plain(rows: Iterable[Any], threshold: Decimal) -> list[BabsLine]:
+    return [
+        BabsLine(
+            code,
+            (code,),
+            title,
+            tax_id,
+            BabsSide(ba_count, ba_total)
+            if ba_total is not None and ba_total >= threshold
+            else None,
+            BabsSide(bs_count, bs_total)
+            if bs_total is not None and bs_total >= threshold
+            else None,
+        )  # fmt: skip
+        for code, title, tax_id, ba_count, ba_total, bs_count, bs_total in rows
+    ]
 
 
 def _assemble(rows: Iterable[Any], threshold: Decimal) -> list[BabsLine]:
@@ -265,23 +284,23 @@ async def babs_documents(
 ) -> list[BabsDocument]:
     """``domain.babs.babs_documents``: the documents of ``codes`` on ``form`` in ``period``,
     cancelled ones included, by (code, document date, document number, document key)."""
-    b = _babs
-    ordinary = b.c.reverses.is_(None)
+    d = _docs
     where = _babs_rows(tenant_id, period, excluded_series)
-    where += [b.c.form == form, code_in(b.c.code, codes, _dialect(session))]
-    key = _DOCUMENT_KEY.label("key")
-    number, day = (
-        func.coalesce(func.min(column).filter(ordinary), func.min(column)).label(f"first_{n}")
-        for n, column in enumerate((b.c.document_no, b.c.document_date))
-    )
-    net = type_coerce(func.sum(_NET), Money()).label("net")
+    where += [d.c.form == form, code_in(d.c.code, codes, _dialect(session))]
     query = (
-        select(b.c.code, key, number, day, net, func.count(), func.count(b.c.reverses))
+        select(
+            d.c.code,
+            d.c.document_key,
+            d.c.document_no,
+            d.c.document_date,
+            d.c.net,
+            d.c.rows,
+            d.c.reversed,
+        )  # fmt: skip
         .where(*where)
-        .group_by(b.c.code, _DOCUMENT_KEY)
-        .order_by(b.c.code, day, number, key)
+        .order_by(d.c.code, d.c.document_date, d.c.document_no, d.c.document_key)
     )
     return [
-        BabsDocument(code, form, key, number, day, net, rows, reversals > 0)
-        for code, key, number, day, net, rows, reversals in await session.execute(query)
+        BabsDocument(code, form, key, number, day, net, rows, bool(reversed_))
+        for code, key, number, day, net, rows, reversed_ in await session.execute(query)
     ]

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -99,6 +100,16 @@ class AccountMovement(Base):
     __tablename__ = "account_movements"
     __table_args__ = (
         Index("ix_account_movements_tenant_code_date", "tenant_id", "code", "balance_date"),
+        # The opening entries of a code, for "movements before the latest opening don't count":
+        # found without reading the code's other movements.
+        Index(
+            "ix_account_movements_openings",
+            "tenant_id",
+            "code",
+            postgresql_include=["movement_type", "document_date", "record_date"],
+            postgresql_where=text("movement_type IN (12, 13)"),
+            sqlite_where=text("movement_type IN (12, 13)"),
+        ),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -152,6 +163,27 @@ class BabsMovement(Base):
     form: Mapped[str] = mapped_column(String(2))
     """Tip: ``BA`` (Form Ba, purchases) or ``BS`` (Form Bs, sales)."""
     import_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class BabsDocumentRow(Base):
+    """A BA/BS document of a month, summed from its rows in ``babs_movements``: the forms count
+    and total documents, not rows. Rebuilt for the months an import touches, in its transaction."""
+
+    __tablename__ = "babs_documents"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    form: Mapped[str] = mapped_column(String(2), primary_key=True)
+    document_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    """The SistemEvrakNo of the document; reversal rows belong to the one they reverse."""
+    document_no: Mapped[str] = mapped_column(String(100))
+    document_date: Mapped[date] = mapped_column(Date)
+    series: Mapped[str] = mapped_column(String(100))
+    net: Mapped[Decimal] = mapped_column(Money())
+    """Σ Matrah of its ordinary rows − Σ |Matrah| of its reversal rows."""
+    rows: Mapped[int] = mapped_column(Integer)
+    reversed: Mapped[bool] = mapped_column(Boolean)
 
 
 class ImportJob(Base):

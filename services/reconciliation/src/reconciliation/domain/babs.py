@@ -93,16 +93,27 @@ def listed_side(side: BabsSide | None, threshold: Decimal) -> BabsSide | None:
     return side if side is not None and side.total >= threshold else None
 
 
-def _kept(rows: Iterable[BabsRow], excluded_series: Collection[str]) -> Iterable[BabsRow]:
-    excluded = {series.upper() for series in excluded_series}
-    return (row for row in rows if row.series not in excluded)
+def _own_rows(rows: list[BabsRow]) -> list[BabsRow]:
+    """The rows that name a document: its ordinary rows, its reversal rows when the month has
+    only those."""
+    return [row for row in rows if row.reverses is None] or rows
 
 
-def _grouped(rows: Iterable[BabsRow]) -> dict[tuple[str, str, str], list[BabsRow]]:
+def document_series(rows: list[BabsRow]) -> str:
+    """A document's series: the smallest of its own rows' (see :func:`_own_rows`). A series left
+    out leaves its documents out whole, reversals included."""
+    return min(row.series for row in _own_rows(rows))
+
+
+def _grouped(
+    rows: Iterable[BabsRow], excluded_series: Collection[str]
+) -> dict[tuple[str, str, str], list[BabsRow]]:
+    """The month's documents by (code, form, document key), less those of an excluded series."""
     documents: dict[tuple[str, str, str], list[BabsRow]] = defaultdict(list)
     for row in rows:
         documents[(row.code, row.form, document_key(row))].append(row)
-    return documents
+    excluded = {series.upper() for series in excluded_series}
+    return {key: rows for key, rows in documents.items() if document_series(rows) not in excluded}
 
 
 def babs_lines(
@@ -117,8 +128,8 @@ def babs_lines(
 
     A side is listed when its total reaches ``threshold`` (exactly: 4,999.99 is out of 5,000);
     a line when either side is. A side with no rows at all is never listed."""
-    kept = _kept(rows, excluded_series)
-    totals, codes = _side_totals(kept, counterparties, merge_by_tax_id)
+    documents = _grouped(rows, excluded_series)
+    totals, codes = _side_totals(documents, counterparties, merge_by_tax_id)
     lines = []
     for key, members in codes.items():
         listed = {form: listed_side(totals.get((key, form)), threshold) for form in FORMS}
@@ -128,12 +139,14 @@ def babs_lines(
 
 
 def _side_totals(
-    rows: Iterable[BabsRow], counterparties: Mapping[str, CounterpartyInfo], merge_by_tax_id: bool
+    documents: Mapping[tuple[str, str, str], list[BabsRow]],
+    counterparties: Mapping[str, CounterpartyInfo],
+    merge_by_tax_id: bool,
 ) -> tuple[dict[tuple[tuple[str, bool], str], BabsSide], dict[tuple[str, bool], set[str]]]:
     """Per (line key, form) the side's figures, and per line key its codes."""
     totals: dict[tuple[tuple[str, bool], str], BabsSide] = {}
     codes: dict[tuple[str, bool], set[str]] = defaultdict(set)
-    for (code, form, _), document in _grouped(rows).items():
+    for (code, form, _), document in documents.items():
         key = line_key(code, counterparties.get(code), merge_by_tax_id)
         codes[key].add(code)
         net = sum((net_amount(row) for row in document), Decimal(0))
@@ -168,16 +181,16 @@ def babs_documents(
 ) -> list[BabsDocument]:
     """The documents of ``codes`` on ``form`` in one month, cancelled ones included, sorted by
     (code, document date, document number, document key)."""
-    wanted = (row for row in _kept(rows, excluded_series) if row.code in codes and row.form == form)
+    wanted = (row for row in rows if row.code in codes and row.form == form)
     documents = [
         _document(code, form_, key, document)
-        for (code, form_, key), document in _grouped(wanted).items()
+        for (code, form_, key), document in _grouped(wanted, excluded_series).items()
     ]
     return sorted(documents, key=lambda d: (d.code, d.document_date, d.document_no, d.document_key))
 
 
 def _document(code: str, form: str, key: str, rows: list[BabsRow]) -> BabsDocument:
-    ordinary = [row for row in rows if row.reverses is None] or rows
+    ordinary = _own_rows(rows)
     return BabsDocument(
         code=code,
         form=form,

@@ -22,9 +22,10 @@ class Packed:
     count: int
     columns: tuple[str | list[Any], ...]
 
-    def codes(self) -> list[str]:
-        codes = self.columns[1]
-        return codes.split(_SEPARATOR) if isinstance(codes, str) else codes
+    def values(self, index: int) -> list[Any]:
+        """One column's values: text when packed, as checked when sent as a list."""
+        column = self.columns[index]
+        return column.split(_SEPARATOR) if isinstance(column, str) else column
 
 
 def pack(rows: Sequence[tuple]) -> Packed:

@@ -1,8 +1,8 @@
-"""movements, BA/BS movements, imports, contacts
+"""movements, BA/BS movements and documents, imports, contacts
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-21 12:29:03.912086
+Create Date: 2026-11-21 13:22:11.923357
 """
 
 import sqlalchemy as sa
@@ -46,7 +46,32 @@ def upgrade() -> None:
             ["tenant_id", "code", "balance_date"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_account_movements_openings",
+            ["tenant_id", "code"],
+            unique=False,
+            postgresql_include=["movement_type", "document_date", "record_date"],
+            postgresql_where=sa.text("movement_type IN (12, 13)"),
+            sqlite_where=sa.text("movement_type IN (12, 13)"),
+        )
 
+    op.create_table(
+        "babs_documents",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("period", sa.Date(), nullable=False),
+        sa.Column("code", sa.String(length=50), nullable=False),
+        sa.Column("form", sa.String(length=2), nullable=False),
+        sa.Column("document_key", sa.String(length=100), nullable=False),
+        sa.Column("document_no", sa.String(length=100), nullable=False),
+        sa.Column("document_date", sa.Date(), nullable=False),
+        sa.Column("series", sa.String(length=100), nullable=False),
+        sa.Column("net", shared.types.Money(precision=22, scale=4), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("reversed", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "period", "code", "form", "document_key", name=op.f("pk_babs_documents")
+        ),
+    )
     op.create_table(
         "babs_movements",
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
@@ -122,7 +147,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_babs_movements_tenant_period")
 
     op.drop_table("babs_movements")
+    op.drop_table("babs_documents")
     with op.batch_alter_table("account_movements", schema=None) as batch_op:
+        batch_op.drop_index("ix_account_movements_openings")
         batch_op.drop_index("ix_account_movements_tenant_code_date")
 
     op.drop_table("account_movements")
