@@ -20,21 +20,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from reconciliation.adapters.books import Books
-from reconciliation.adapters.compute import Scope, babs, balances
-from reconciliation.main import SPEC
-from shared.migrations import upgrade_to_head
+sys.path.insert(0, str(Path(__file__).parent))
+from service_process import PG, admin  # noqa: E402
 
-PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+from reconciliation.adapters.books import Books  # noqa: E402
+from reconciliation.adapters.compute import Scope, babs, balances  # noqa: E402
+from reconciliation.main import SPEC  # noqa: E402
+from shared.migrations import upgrade_to_head  # noqa: E402
+
 NAME = "mutabik_bench_babs"
 TENANT, NOISE = uuid.UUID(int=1), uuid.UUID(int=2)
 PERIOD, AT = date(2025, 6, 1), date(2025, 9, 30)
@@ -99,8 +103,8 @@ FROM (SELECT i, src, rev,
 
 
 async def prepare(counterparties: int, movements: int, babs_rows: int) -> str:
-    await _admin(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
-    await _admin(f'CREATE DATABASE "{NAME}"')
+    await admin(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
+    await admin(f'CREATE DATABASE "{NAME}"')
     url = f"{PG}/{NAME}"
     engine = create_async_engine(url)
     await upgrade_to_head(engine, SPEC.migrations)
@@ -193,13 +197,6 @@ async def measure(url: str, repeat: int) -> None:
                   f"{base_seconds:>9.3f}{seconds / base_seconds:>7.2f}", flush=True)  # fmt: skip
     await engine.dispose()
     print(f"target: BA/BS ratio ≤ {TARGET:.0f}×; balances for everyone fast (raw ≈ 0.3 s)")
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
 
 
 def main() -> None:

@@ -23,19 +23,18 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from reconciliation.domain.datasets import MOVEMENT_COLUMNS
-from shared.auth import new_api_key, store_key
+sys.path.insert(0, str(Path(__file__).parent))
+from service_process import PG, admin, api_key, peak_mb, wait_ready  # noqa: E402
 
-PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+from reconciliation.domain.datasets import MOVEMENT_COLUMNS  # noqa: E402
 
 
 def generate(rows: int, path: Path) -> None:
@@ -77,7 +76,7 @@ async def run(mode: str, path: Path, rows: int, port: int) -> dict[str, float]:
     name = f"bench_{uuid.uuid4().hex[:8]}"
     if mode == "postgres":
         database = f"{PG}/{name}"
-        await _admin(f'CREATE DATABASE "{name}"')
+        await admin(f'CREATE DATABASE "{name}"')
     else:
         database = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='mutabik-bench-')}/r.sqlite3"
     env = {"DATABASE_URL": database, "BUS_URL": "memory://", "HTTP_PORT": str(port),
@@ -90,8 +89,8 @@ async def run(mode: str, path: Path, rows: int, port: int) -> dict[str, float]:
     engine = create_async_engine(database)
     try:
         base = f"http://127.0.0.1:{port}/reconciliation"
-        await _ready(base)
-        headers = await _key(engine)
+        await wait_ready(base)
+        headers = await api_key(engine, "erp")
         peak = [0.0]
         sampler = asyncio.create_task(_sample_rss(process.pid, peak))
         first = await _import(base, path, headers)
@@ -100,13 +99,13 @@ async def run(mode: str, path: Path, rows: int, port: int) -> dict[str, float]:
         assert again["report"]["rows_unchanged"] == rows, again["report"]
         sampler.cancel()
         return {"first_s": first["seconds"], "again_s": again["seconds"],
-                "peak_mb": max(peak[0], _peak_mb(process.pid))}  # fmt: skip
+                "peak_mb": max(peak[0], peak_mb(process.pid))}  # fmt: skip
     finally:
         process.terminate()
         await process.wait()
         await engine.dispose()
         if mode == "postgres":
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _import(base: str, path: Path, headers: dict[str, str]) -> dict:
@@ -125,37 +124,6 @@ async def _import(base: str, path: Path, headers: dict[str, str]) -> dict:
     )
     print(f"  request {elapsed:.2f} s, of which the job {job.total_seconds():.2f} s", flush=True)
     return {"seconds": elapsed, "report": report}
-
-
-async def _ready(base: str) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(300):
-            try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("reconciliation did not become ready")
-
-
-async def _key(engine) -> dict[str, str]:
-    issued = new_api_key()
-    async with engine.begin() as connection:
-        session = AsyncSession(bind=connection)
-        await store_key(
-            session, key_id=issued.key_id, tenant_id=uuid.uuid4(), secret_hash=issued.secret_hash,
-            role="erp", user_email=None, label="bench", issued_at=datetime.now(UTC),
-        )  # fmt: skip
-        await session.flush()
-    return {"Authorization": f"Bearer {issued.plaintext}"}
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
 
 
 async def _sample_rss(pid: int, peak: list[float]) -> None:
@@ -185,13 +153,6 @@ def _children(pid: int) -> list[int]:
     except OSError:
         pass
     return found
-
-
-def _peak_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:

@@ -20,22 +20,20 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aio_pika
 import httpx
 import mt940
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 from mt940_sample import generate  # noqa: E402
+from service_process import PG, admin, api_key, peak_mb, wait_ready  # noqa: E402
 
-from shared.auth import new_api_key, store_key  # noqa: E402
 from shared.tables import outbox  # noqa: E402
 
-PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 
 
@@ -52,7 +50,7 @@ async def run(mode: str, path: Path, movements: int, port: int) -> dict[str, flo
     workdir = Path(tempfile.mkdtemp(prefix="mutabik-bench-"))
     if mode == "distributed":
         database = f"{PG}/{name}"
-        await _admin(f'CREATE DATABASE "{name}"')
+        await admin(f'CREATE DATABASE "{name}"')
         env = {"DATABASE_URL": database, "BUS_URL": AMQP, "QUEUE_PREFIX": name, "EXCHANGE": name}
     else:
         database = f"sqlite+aiosqlite:///{workdir / 'bank-ingest.sqlite3'}"
@@ -66,8 +64,8 @@ async def run(mode: str, path: Path, movements: int, port: int) -> dict[str, flo
     engine = create_async_engine(database)
     try:
         base = f"http://127.0.0.1:{port}/bank-ingest"
-        await _ready(base)
-        headers = await _key(engine)
+        await wait_ready(base)
+        headers = await api_key(engine, "operator")
         async with httpx.AsyncClient(timeout=600) as client:
             started = time.perf_counter()
             with path.open("rb") as file:
@@ -84,51 +82,20 @@ async def run(mode: str, path: Path, movements: int, port: int) -> dict[str, flo
             "stored_s": stored - started,
             "relayed_s": relayed - started,
             "rate": movements / (relayed - started),
-            "peak_mb": _peak_mb(process.pid),
+            "peak_mb": peak_mb(process.pid),
         }
     finally:
         process.terminate()
         await process.wait()
         await engine.dispose()
         if mode == "distributed":
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await _delete_broker_objects(name)
-
-
-async def _ready(base: str) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(300):
-            try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("bank-ingest did not become ready")
-
-
-async def _key(engine) -> dict[str, str]:
-    issued = new_api_key()
-    async with engine.begin() as connection:
-        session = AsyncSession(bind=connection)
-        await store_key(
-            session, key_id=issued.key_id, tenant_id=uuid.uuid4(), secret_hash=issued.secret_hash,
-            role="operator", user_email=None, label="bench", issued_at=datetime.now(UTC),
-        )  # fmt: skip
-        await session.flush()
-    return {"Authorization": f"Bearer {issued.plaintext}"}
 
 
 async def _backlog(engine) -> int:
     async with engine.connect() as connection:
         return (await connection.execute(select(func.count()).select_from(outbox))).scalar_one()
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
 
 
 async def _delete_broker_objects(prefix: str) -> None:
@@ -143,13 +110,6 @@ async def _delete_broker_objects(prefix: str) -> None:
             if queue.startswith(prefix):
                 await channel.queue_delete(queue)
         await channel.exchange_delete(prefix)
-
-
-def _peak_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:
