@@ -95,6 +95,20 @@ def test_excluded_series_are_left_out() -> None:
     assert babs_lines(rows, PARTIES, excluded_series={"abc", "XYZ"}) == []
 
 
+def test_an_excluded_series_takes_the_reversals_of_its_documents_along() -> None:
+    """The series is the document's (its own rows' number), not each row's: a reversal numbered in
+    another series leaves with the document it reverses."""
+    rows = [
+        row("320.01", "6000", "1", series="ABC"),
+        row("320.01", "6000", "1", reverses="1", series="IPT"),
+        row("320.01", "5000", "2"),
+    ]
+    assert babs_lines(rows, PARTIES)[0].ba == BabsSide(1, D(5000))
+    assert babs_lines(rows, PARTIES, excluded_series={"ABC"})[0].ba == BabsSide(1, D(5000))
+    documents = babs_documents(rows, {"320.01"}, "BA", excluded_series={"ABC"})
+    assert [d.document_key for d in documents] == ["2"]
+
+
 def test_merging_by_tax_number_adds_the_codes_up() -> None:
     rows = [
         row("320.02", "3000", "1"),
