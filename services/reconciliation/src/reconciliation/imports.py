@@ -15,7 +15,7 @@ import functools
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -30,47 +30,14 @@ from .adapters.books import BABS, MOVEMENTS, Stored
 from .adapters.orm import ImportJob
 from .adapters.repository import ReconciliationUnitOfWork
 from .domain.datasets import BABS_FIELDS, Dataset
-from .domain.rows import RowError
 from .domain.workbook import WorkbookError
 from .import_reading import Checked, JsonRowsError, PackedChecked, checked_blocks, packed_blocks
+from .import_report import Progress, note_unknown, refusal, stored_message
 
 log = structlog.get_logger(__name__)
 
-MAX_LISTED = 1000
-"""Errors and warnings listed in a job's report; the counts tell how many there were in all."""
 _CHILD_MODULES = ("reconciliation.import_reading",)
 _PERIOD = BABS_FIELDS.index("period")
-
-
-@dataclass
-class Progress:
-    """A job's counters while it runs, and its report when it ends."""
-
-    rows_read: int = 0
-    stored: Stored = field(default_factory=Stored)
-    rows_refused: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    error_count: int = 0
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    warning_count: int = 0
-
-    def refuse(self, errors: list[RowError]) -> None:
-        self.error_count += len(errors)
-        self.rows_refused += len({error.row for error in errors})
-        room = MAX_LISTED - len(self.errors)
-        self.errors.extend(_listed(error) for error in errors[: max(room, 0)])
-
-    def warn(self, warning: dict[str, Any]) -> None:
-        self.warning_count += 1
-        if len(self.warnings) < MAX_LISTED:
-            self.warnings.append(warning)
-
-
-def _listed(error: RowError) -> dict[str, Any]:
-    value = error.value
-    if value is not None and not isinstance(value, str | int | float | bool):
-        value = str(value)
-    return {"row": error.row, "column": error.column, "value": value, "reason": error.reason}
 
 
 class ImportRunner:
@@ -145,11 +112,11 @@ async def _execute(
             return
         if progress.error_count and refuse_all:
             await uow.rollback()
-            message = _refusal(progress)
+            message = refusal(progress)
             await _finish(runtime, job_id, progress, "refused", message)
             return
         await uow.commit()
-    await _finish(runtime, job_id, progress, "stored", _stored_message(progress))
+    await _finish(runtime, job_id, progress, "stored", stored_message(progress))
 
 
 @dataclass(frozen=True)
@@ -205,7 +172,7 @@ async def _import_book(
             if isinstance(block, PackedChecked)
             else [row[1] for row in block.good]
         )
-        _note_unknown(codes, known, unknown)
+        note_unknown(codes, known, unknown)
     for warning in unknown.values():
         progress.warn(warning)
     if not (refuse_all and progress.error_count):
@@ -217,22 +184,6 @@ def _keys_and_periods(block: Checked | PackedChecked) -> tuple[list[str], set[da
         periods = {date.fromisoformat(p) for p in set(map(str, block.packed.values(_PERIOD)))}
         return block.packed.values(0), periods
     return [row[0] for row in block.good], {row[_PERIOD] for row in block.good}
-
-
-def _note_unknown(codes: list[str], known: set[str], unknown: dict[str, dict[str, Any]]) -> None:
-    """One warning per counterparty code not imported yet (the rows are stored all the same)."""
-    for code in codes:
-        if code in known:
-            continue
-        seen = unknown.get(code)
-        if seen is None:
-            unknown[code] = {
-                "column": "HesapKod", "value": code, "rows": 1,
-                "reason": "no counterparty has this code yet; its rows are stored and count "
-                "once the counterparty is imported",
-            }  # fmt: skip
-        else:
-            seen["rows"] += 1
 
 
 async def _pipelined(
@@ -275,22 +226,6 @@ async def _import_counterparties(
         return
     summary = await counterparties.upsert(tenant_id, rows, uow=uow)
     progress.stored.add(Stored(summary.created, summary.updated, summary.unchanged))
-
-
-def _refusal(progress: Progress) -> str:
-    first = progress.errors[0]
-    return (
-        f"{progress.rows_refused} of {progress.rows_read} rows are invalid; nothing was stored. "
-        f"First: row {first['row']}, {first['column']} {first['reason']}."
-    )
-
-
-def _stored_message(progress: Progress) -> str:
-    s = progress.stored
-    message = f"{s.created} created, {s.updated} updated, {s.unchanged} unchanged"
-    if progress.rows_refused:
-        message += f"; {progress.rows_refused} rows refused (not stored)"
-    return message + "."
 
 
 async def _finish(

@@ -24,7 +24,8 @@ from ..adapters.orm import ImportJob
 from ..adapters.repository import ReconciliationUnitOfWork
 from ..domain.datasets import Dataset
 from ..domain.templates import template_file_name, template_xlsx
-from ..imports import ImportRunner, Progress
+from ..import_report import Progress
+from ..imports import ImportRunner
 
 router = APIRouter(tags=["imports"], responses=PROBLEM_RESPONSES)
 
