@@ -93,7 +93,7 @@ SERVICE_PATHS = {
         "/babs",
         "/babs/documents",
     },
-    "notifier": set(),
+    "notifier": {"/smtp-settings", "/smtp-settings/test"},
     "portal": set(),
 }
 OPS_PATHS = PUBLIC_PATHS | {"/me", "/dead-letters", "/dead-letters/replay"}

@@ -8,6 +8,8 @@ from shared.bus import Bus
 from shared.identity import IDENTITY_HANDLERS
 from shared.service import ServiceSpec, build_app
 
+from .adapters.repository import NotifierUnitOfWork
+from .api import ROUTERS
 from .settings import NotifierSettings
 
 SPEC = ServiceSpec(
@@ -15,9 +17,12 @@ SPEC = ServiceSpec(
     title="Mutabık notifier",
     description="E-mail out: the firm's SMTP server or the system's, templates, retries, every attempt recorded.",
     migrations="notifier:migrations",
+    routers=ROUTERS,
     handlers=IDENTITY_HANDLERS,
+    uow_class=NotifierUnitOfWork,
 )
 
 
 def create_app(settings: NotifierSettings | None = None, *, bus: Bus | None = None) -> FastAPI:
+    """notifier's app; ``bus`` shares one (embedded mode), else one comes from the settings."""
     return build_app(SPEC, settings or NotifierSettings(), bus=bus)

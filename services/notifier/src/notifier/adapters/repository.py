@@ -1,0 +1,39 @@
+"""All of notifier's queries."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.uow import UnitOfWork
+
+from .orm import SmtpSettings
+
+
+class SmtpSettingsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, settings: SmtpSettings) -> None:
+        self.session.add(settings)
+
+    async def get(self, tenant_id: uuid.UUID) -> SmtpSettings | None:
+        return await self.session.get(SmtpSettings, tenant_id)
+
+    async def remove(self, tenant_id: uuid.UUID) -> bool:
+        """True when the tenant had settings of its own."""
+        settings = await self.get(tenant_id)
+        if settings is None:
+            return False
+        await self.session.delete(settings)
+        return True
+
+
+class NotifierUnitOfWork(UnitOfWork):
+    smtp_settings: SmtpSettingsRepository
+
+    async def __aenter__(self):
+        await super().__aenter__()
+        self.smtp_settings = SmtpSettingsRepository(self.session)
+        return self

@@ -1,0 +1,92 @@
+"""What notifier's API takes and gives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, StringConstraints
+
+from .smtp import Security, TestResult
+
+Source = Literal["tenant", "system"]
+
+HostName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=253, pattern=r"^[^\s/]+$"),
+]
+
+
+class SmtpSettingsIn(BaseModel):
+    """The tenant's own SMTP server (Mikro's "SMTP Bilgileri")."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "host": "smtp.firma.com.tr",
+                    "port": 587,
+                    "security": "starttls",
+                    "username": "mutabakat@firma.com.tr",
+                    "password": "…",
+                    "sender_name": "Firma A.Ş. Muhasebe",
+                    "sender_address": "mutabakat@firma.com.tr",
+                }
+            ]
+        },
+    )
+
+    host: HostName
+    port: int = Field(ge=1, le=65535)
+    security: Security = Field(
+        description="`none`: plain SMTP; `starttls`: plain connect, then STARTTLS (usually 587); "
+        "`tls`: TLS from the start (usually 465)"
+    )
+    username: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] = Field(
+        default="", description="Empty: no AUTH"
+    )
+    password: SecretStr | None = Field(
+        default=None,
+        description="Write-only: never shown again. Omitted (or null) keeps the stored one; "
+        "an empty string removes it.",
+    )
+    sender_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        default="", description="Gönderen adı: the name in From"
+    )
+    sender_address: EmailStr = Field(description="Gönderen adresi: the address in From")
+
+
+class SmtpSettingsOut(BaseModel):
+    """The SMTP server that this tenant's mails go through. Passwords are never shown."""
+
+    source: Source = Field(
+        description="`tenant`: the tenant's own settings; `system`: none are set, so the "
+        "system's server is used"
+    )
+    host: str
+    port: int
+    security: Security
+    username: str | None = Field(
+        default=None, description="The tenant's login name; null for the system server (not shown)"
+    )
+    password_set: bool | None = Field(
+        default=None, description="Whether a password is stored; null for the system server"
+    )
+    sender_name: str
+    sender_address: str
+    updated_at: datetime | None = None
+    updated_by: str | None = Field(default=None, description="The API key id that saved them last")
+
+
+class SmtpTestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: EmailStr = Field(description="Where the test mail goes", examples=["someone@example.com"])
+
+
+class SmtpTestOut(TestResult):
+    """The outcome of the test mail; `ok: false` says at which step and why."""
+
+    source: Source = Field(description="Whose settings were tested: the tenant's or the system's")
+    to: str
