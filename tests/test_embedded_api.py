@@ -93,7 +93,12 @@ SERVICE_PATHS = {
         "/babs",
         "/babs/documents",
     },
-    "notifier": {"/smtp-settings", "/smtp-settings/test"},
+    "notifier": {
+        "/smtp-settings",
+        "/smtp-settings/test",
+        "/letter-templates/{language}",
+        "/letter-templates/{language}/preview",
+    },
     "portal": set(),
 }
 OPS_PATHS = PUBLIC_PATHS | {"/me", "/dead-letters", "/dead-letters/replay"}

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, StringConstraints
 
+from .letters import Kind, Language
 from .smtp import Security, TestResult
 
 Source = Literal["tenant", "system"]
@@ -90,3 +91,61 @@ class SmtpTestOut(TestResult):
 
     source: Source = Field(description="Whose settings were tested: the tenant's or the system's")
     to: str
+
+
+TemplateSource = Literal["default", "tenant"]
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=2_000)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+
+
+class LetterTemplateIn(BaseModel):
+    """A tenant's own template for one language, part by part; a part left out (or null) uses
+    the default. Each part is a Jinja2 template run in a sandbox."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "{{ sender.name }}: {{ subject or 'Cari hesap mutabakatı' }}",
+                    "text": "Sayın {{ recipient.title }},\n…\n{{ portal_url }}\n",
+                }
+            ]
+        },
+    )
+
+    subject: Subject | None = Field(default=None, description="One line; spaces are collapsed")
+    text: Body | None = Field(default=None, description="The plain-text part; not escaped")
+    html: Body | None = Field(default=None, description="The HTML part; values are autoescaped")
+
+
+class TemplatePartOut(BaseModel):
+    source: TemplateSource = Field(
+        description="`tenant`: the tenant's own; `default`: the one shipped with Mutabık"
+    )
+    template: str
+
+
+class LetterTemplateOut(BaseModel):
+    """The templates that apply to this tenant's letters in one language."""
+
+    language: Language
+    subject: TemplatePartOut
+    text: TemplatePartOut
+    html: TemplatePartOut
+    updated_at: datetime | None = None
+    updated_by: str | None = Field(default=None, description="The API key id that saved it last")
+
+
+class LetterPreview(BaseModel):
+    kind: Kind
+    subject: str
+    text: str
+    html: str
+
+
+class LetterPreviewsOut(BaseModel):
+    """The letters as they would go out: one for the letter given, else one for each sample."""
+
+    language: Language
+    letters: list[LetterPreview]

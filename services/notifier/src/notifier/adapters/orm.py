@@ -37,4 +37,20 @@ class SmtpSettings(Base):
     """The API key id of whoever saved these settings last."""
 
 
+class LetterTemplate(Base):
+    """A tenant's own letter template in one language; a part left null uses the default."""
+
+    __tablename__ = "letter_templates"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    """``tr`` or ``en``."""
+    subject: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(32))
+    """The API key id of whoever saved the template last."""
+
+
 metadata = Base.metadata
