@@ -123,15 +123,49 @@ async def send_test(server: SmtpServer, to: str, *, options: ClientOptions) -> T
     client: aiosmtplib.SMTP | None = None
     try:
         context = tls_context(options) if server.security is not Security.NONE else None
-        stage = "connect"
-        client = aiosmtplib.SMTP(
-            hostname=server.host,
-            port=server.port,
-            timeout=options.timeout,
-            use_tls=server.security is Security.TLS,
-            start_tls=False,  # else aiosmtplib upgrades on its own whenever offered
-            tls_context=context,
-        )
+        client = await open_session(server, timeout=options.timeout, tls_context=context)
+        stage = "send"
+        reply = await _send(client, server, to)
+    except SessionError as exc:
+        code, text = describe_failure(exc.cause, timeout=options.timeout)
+        return _result(server, started, ok=False, stage=exc.stage, code=code, message=text)
+    except SESSION_ERRORS as exc:
+        code, text = describe_failure(exc, timeout=options.timeout)
+        return _result(server, started, ok=False, stage=stage, code=code, message=text)
+    finally:
+        if client is not None:
+            await close_session(client)
+    return _result(server, started, ok=True, stage=None, code=reply.code, message=reply.message)
+
+
+class SessionError(Exception):
+    """A session could not be opened: ``cause`` went wrong during ``stage``."""
+
+    def __init__(self, stage: Stage, cause: BaseException) -> None:
+        super().__init__(f"{stage}: {type(cause).__name__}")  # never the reply: it may echo
+        self.stage = stage
+        self.cause = cause
+
+
+SESSION_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError)
+"""What the network or a server can make a conversation raise."""
+
+
+async def open_session(
+    server: SmtpServer, *, timeout: float, tls_context: ssl.SSLContext | None
+) -> aiosmtplib.SMTP:
+    """A connected client, TLS set up as ``server.security`` says and logged in if it has a
+    username, ready for MAIL FROM. Raises :class:`SessionError` naming the step that failed."""
+    stage: Stage = "connect"
+    client = aiosmtplib.SMTP(
+        hostname=server.host,
+        port=server.port,
+        timeout=timeout,
+        use_tls=server.security is Security.TLS,
+        start_tls=False,  # else aiosmtplib upgrades on its own whenever offered
+        tls_context=tls_context,
+    )
+    try:
         await client.connect()
         if server.security is Security.STARTTLS:
             stage = "tls"
@@ -139,15 +173,12 @@ async def send_test(server: SmtpServer, to: str, *, options: ClientOptions) -> T
         if server.username:
             stage = "auth"
             await client.login(server.username, server.password.get_secret_value())
-        stage = "send"
-        reply = await _send(client, server, to)
-    except (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError) as exc:
-        stage, code, text = _failure(stage, exc, timeout=options.timeout)
-        return _result(server, started, ok=False, stage=stage, code=code, message=text)
-    finally:
-        if client is not None:
-            await _goodbye(client)
-    return _result(server, started, ok=True, stage=None, code=reply.code, message=reply.message)
+    except SESSION_ERRORS as exc:
+        await close_session(client)
+        if stage == "connect" and _tls_cause(exc) is not None:
+            stage = "tls"  # implicit TLS: the handshake is part of connecting
+        raise SessionError(stage, exc) from exc
+    return client
 
 
 async def _send(client: aiosmtplib.SMTP, server: SmtpServer, to: str) -> aiosmtplib.SMTPResponse:
@@ -166,7 +197,8 @@ async def _send(client: aiosmtplib.SMTP, server: SmtpServer, to: str) -> aiosmtp
     return await client.data(wire)
 
 
-async def _goodbye(client: aiosmtplib.SMTP) -> None:
+async def close_session(client: aiosmtplib.SMTP) -> None:
+    """QUIT if the line is still up, then close; never raises."""
     if not client.is_connected:
         return
     # The outcome is settled by now; a server that drops the line instead of answering QUIT
@@ -176,28 +208,27 @@ async def _goodbye(client: aiosmtplib.SMTP) -> None:
     client.close()
 
 
-def _failure(stage: Stage, exc: BaseException, *, timeout: float) -> tuple[Stage, int | None, str]:
-    """The step to blame, the server's code and the text to show."""
+def describe_failure(exc: BaseException, *, timeout: float) -> tuple[int | None, str]:
+    """The server's code and reply text, or (None, what went wrong) when it did not answer.
+    The text may still hold what the server echoed: pass it through :func:`mask_password`."""
     tls_error = _tls_cause(exc)
-    if tls_error is not None and stage == "connect":
-        stage = "tls"  # implicit TLS: the handshake is part of connecting
     if isinstance(exc, aiosmtplib.SMTPResponseException):
-        return stage, exc.code, exc.message
+        return exc.code, exc.message
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
         first = exc.recipients[0]
-        return stage, first.code, first.message
+        return first.code, first.message
     if isinstance(tls_error, ssl.SSLCertVerificationError):
-        return stage, None, f"TLS failed: certificate verify failed: {tls_error.verify_message}"
+        return None, f"TLS failed: certificate verify failed: {tls_error.verify_message}"
     if tls_error is not None and tls_error.reason == "WRONG_VERSION_NUMBER":
         hint = "the server does not speak TLS on this port; try security starttls or none"
-        return stage, None, f"TLS failed: {hint} (WRONG_VERSION_NUMBER)"
+        return None, f"TLS failed: {hint} (WRONG_VERSION_NUMBER)"
     if tls_error is not None:
-        return stage, None, f"TLS failed: {tls_error.reason or tls_error}"
+        return None, f"TLS failed: {tls_error.reason or tls_error}"
     if isinstance(exc, TimeoutError):
-        return stage, None, f"No answer within {timeout:g} s ({exc})"
+        return None, f"No answer within {timeout:g} s ({exc})"
     if isinstance(exc, aiosmtplib.SMTPException):
-        return stage, None, exc.message
-    return stage, None, str(exc) or type(exc).__name__
+        return None, exc.message
+    return None, str(exc) or type(exc).__name__
 
 
 def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
@@ -218,16 +249,19 @@ def _result(
     code: int | None,
     message: str,
 ) -> TestResult:
-    secret = server.password.get_secret_value()
-    if secret and secret in message:
-        # Some servers echo what they were sent; the password must never travel further.
-        message = message.replace(secret, "***")
     return TestResult(
         ok=ok,
         stage=stage,
         code=code,
-        message=message.strip(),
+        message=mask_password(message, server).strip(),
         elapsed_ms=round((time.monotonic() - started) * 1000),
         server=server.address,
         security=server.security,
     )
+
+
+def mask_password(text: str, server: SmtpServer) -> str:
+    """``text`` without the server's password: some servers echo what they were sent, and the
+    password must never travel further."""
+    secret = server.password.get_secret_value()
+    return text.replace(secret, "***") if secret and secret in text else text
