@@ -140,6 +140,17 @@ class Counterparties:
             query = query.where(func.lower(Counterparty.reconciliation_email) == responsible_email)
         return await self.session.scalar(query)
 
+    async def codes_of(
+        self, tenant_id: uuid.UUID, codes: list[str], *, responsible_email: str
+    ) -> list[str]:
+        """Those of ``codes`` whose MutabakatSorumluEmail is ``responsible_email``."""
+        query = select(Counterparty.code).where(
+            Counterparty.tenant_id == tenant_id,
+            Counterparty.code.in_(codes),
+            func.lower(Counterparty.reconciliation_email) == responsible_email,
+        )
+        return list(await self.session.scalars(query))
+
     async def titles(self, tenant_id: uuid.UUID, codes: list[str]) -> dict[str, str]:
         query = select(Counterparty.code, Counterparty.title).where(
             Counterparty.tenant_id == tenant_id, Counterparty.code.in_(codes)

@@ -141,14 +141,16 @@ async def balances(
         )  # fmt: skip
         codes = list(dict.fromkeys(line.code for line in lines))
         titles = await uow.counterparties.titles(principal.tenant_id, codes)
-    items = [_counterparty_balance(code, titles.get(code), at, lines) for code in codes]
+    by_code: dict[str, list[Balance]] = {}
+    for line in lines:
+        by_code.setdefault(line.code, []).append(line)
+    items = [_counterparty_balance(code, titles.get(code), at, by_code[code]) for code in codes]
     return page_of(items, limit, lambda item: (item.code,))
 
 
 def _counterparty_balance(
-    code: str, title: str | None, at: date, lines: list[Balance]
+    code: str, title: str | None, at: date, mine: list[Balance]
 ) -> CounterpartyBalance:
-    mine = [line for line in lines if line.code == code]
     return CounterpartyBalance(
         code=code,
         title=title,
@@ -222,5 +224,4 @@ async def _visible_codes(
     email = responsible_email(principal)
     if email is None:
         return codes
-    return [c for c in codes if await uow.counterparties.get(principal.tenant_id, c,
-                                                             responsible_email=email)]  # fmt: skip
+    return await uow.counterparties.codes_of(principal.tenant_id, codes, responsible_email=email)
