@@ -7,12 +7,15 @@ import dataclasses
 from fastapi import FastAPI
 
 from shared.bus import Bus
+from shared.events import LetterAnswered, LetterEmailsDelivered, LetterViewed
 from shared.http.limits import BodySizeLimit
 from shared.service import ServiceSpec, build_app
 
+from . import rounds
 from .adapters.repository import ReconciliationUnitOfWork
 from .api import ROUTERS
 from .imports import ImportRunner
+from .round_clock import round_clock
 from .settings import ReconciliationSettings
 
 SPEC = ServiceSpec(
@@ -23,6 +26,11 @@ SPEC = ServiceSpec(
     migrations="reconciliation:migrations",
     routers=ROUTERS,
     uow_class=ReconciliationUnitOfWork,
+    handlers={
+        LetterEmailsDelivered.type: rounds.on_delivered,
+        LetterViewed.type: rounds.on_viewed,
+        LetterAnswered.type: rounds.on_answered,
+    },
 )
 
 
@@ -31,7 +39,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or ReconciliationSettings()
     imports = ImportRunner(child_above_bytes=settings.import_in_child_bytes)
-    spec = dataclasses.replace(SPEC, background=(imports.watch,))
+    spec = dataclasses.replace(SPEC, background=(imports.watch, round_clock))
     app = build_app(spec, settings, bus=bus)
     app.state.imports = imports
     app.add_middleware(

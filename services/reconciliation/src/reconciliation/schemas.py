@@ -108,6 +108,9 @@ class CounterpartyIn(BaseModel):
     contacts: list[ContactIn] = Field(
         [], max_length=100, description="Authorised persons (yetkililer); not in the template"
     )
+    language: Literal["tr", "en"] = Field(
+        "tr", description="The language of its reconciliation letters; not in the template"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -151,6 +154,7 @@ class CounterpartyOut(BaseModel):
     ibans: list[str]
     aliases: list[str]
     contacts: list[ContactIn]
+    language: Literal["tr", "en"]
     created_at: datetime
     updated_at: datetime
 

@@ -14,3 +14,8 @@ class ReconciliationSettings(ServiceSettings):
     import_in_child_bytes: int | None = 1024 * 1024
     """On PostgreSQL, import files at least this large are read and checked in a child process,
     so reading and storing use both cores; None reads every file in a thread of the service."""
+    business_timezone: str = "Europe/Istanbul"
+    """Whose calendar says which day it is: a letter expires when its validity date has passed
+    there, and reminders go out by that day."""
+    round_clock_seconds: float = 60.0
+    """How often expiry and reminders are looked for."""

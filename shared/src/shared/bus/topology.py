@@ -15,8 +15,12 @@ SUBSCRIPTIONS: Topology = {
         "bank_ingest.movements.recorded",
         "reconciliation.counterparties.changed",
     ),
-    "reconciliation": (),
-    "notifier": (IDENTITY,),
+    "reconciliation": (
+        "notifier.letters.delivered",
+        "portal.letter.viewed",
+        "portal.letter.answered",
+    ),
+    "notifier": (IDENTITY, "reconciliation.letters.queued"),
     "portal": (IDENTITY,),
 }
 

@@ -13,6 +13,20 @@ from .bank_ingest import (
 )
 from .envelope import Envelope, Event
 from .identity import ApiKeyIssued, ApiKeyRevoked, TenantCreated
+from .letters import (
+    BalanceRecord,
+    DeliveryReport,
+    FirmRecord,
+    FormTotalRecord,
+    LetterAnswered,
+    LetterEmailsDelivered,
+    LetterEmailsQueued,
+    LetterRecord,
+    LetterViewed,
+    QueuedEmail,
+    Recipient,
+    RecipientOutcome,
+)
 from .matcher import MovementsProcessed
 from .reconciliation import (
     ContactRecord,
@@ -23,6 +37,18 @@ from .reconciliation import (
 from .registry import known_events, parse, register
 
 __all__ = [
+    "BalanceRecord",
+    "DeliveryReport",
+    "FirmRecord",
+    "FormTotalRecord",
+    "LetterAnswered",
+    "LetterEmailsDelivered",
+    "LetterEmailsQueued",
+    "LetterRecord",
+    "LetterViewed",
+    "QueuedEmail",
+    "Recipient",
+    "RecipientOutcome",
     "ApiKeyIssued",
     "ApiKeyRevoked",
     "BalanceFigure",

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.tables import NAMING_CONVENTION
+from shared.tables import NAMING_CONVENTION, SequenceId
 from shared.types import Money, UtcDateTime
 
 
@@ -39,6 +39,10 @@ class Tenant(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    legal_name: Mapped[str] = mapped_column(String(250), default="", server_default="")
+    """The firm's title as its letters show it (Unvan); empty: ``name``."""
+    tax_office: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    tax_id: Mapped[str] = mapped_column(String(11), default="", server_default="")
 
 
 class User(Base):
@@ -83,6 +87,8 @@ class Counterparty(Base):
     contacts: Mapped[list[dict]] = mapped_column(JSON, default=list)
     """Authorised persons (yetkililer): ``name``, ``email``, ``phone``, ``reconciliation_contact``
     (the "e-Mutabakat yetkilisi" flag: letters go to them too when a round asks for it)."""
+    language: Mapped[str] = mapped_column(String(2), default="tr", server_default="tr")
+    """``tr`` or ``en``: the language of its reconciliation letters."""
     search_text: Mapped[str] = mapped_column(Text, default="")
     """Code, title, tax number and aliases folded (Turkish-aware, no accents) for text search."""
     fingerprint: Mapped[str] = mapped_column(String(64))
@@ -218,6 +224,98 @@ class ImportJob(Base):
     """The API key's id."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Round(Base):
+    """An e-Mutabakat round (the seeds' "operasyon"): one kind of letter to many counterparties."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (Index("ix_rounds_tenant_created", "tenant_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(10))
+    """``balance`` (at ``as_of``) or ``babs`` (Form Ba / Form Bs of ``period``)."""
+    as_of: Mapped[date | None] = mapped_column(Date)
+    period: Mapped[date | None] = mapped_column(Date)
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    """What the amounts were computed with: threshold, merge_by_tax_id, exclude_series,
+    include_zero_balances, and whom the letters went to (send_to_contacts, send_to_kep)."""
+    description: Mapped[str] = mapped_column(String(200))
+    """The e-mails' subject (mutabakat açıklaması)."""
+    note: Mapped[str] = mapped_column(Text, default="")
+    validity_date: Mapped[date] = mapped_column(Date)
+    reminder_days_before: Mapped[int | None] = mapped_column(SmallInteger)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(10))
+    """``draft`` (letters prepared, nothing sent) → ``ongoing`` → ``completed``."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_by_email: Mapped[str | None] = mapped_column(String(320))
+    """The user e-mail of a key limited to its counterparties; such keys see their own rounds."""
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Letter(Base):
+    """One counterparty's letter in a round, its amounts frozen when the round was created."""
+
+    __tablename__ = "letters"
+    __table_args__ = (Index("ix_letters_round_state", "round_id", "state"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    round_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    code: Mapped[str] = mapped_column(String(50))
+    """The counterparty the letter goes to (the first code of a line merged by tax number)."""
+    codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    title: Mapped[str] = mapped_column(String(250))
+    recipients: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    """``address``, ``role`` (counterparty / contact / kep), ``name``."""
+    content: Mapped[dict] = mapped_column(JSON)
+    """The letter as :class:`shared.events.LetterRecord` JSON: what it says, frozen."""
+    state: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    """Why it is excluded, failed or disagreed."""
+    sends: Mapped[int] = mapped_column(Integer, default=0)
+    """E-mails queued so far; the next one's ``send_no`` is this plus one."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LetterEvent(Base):
+    """A letter's history: every state change, and every e-mail queued for it, with its source."""
+
+    __tablename__ = "letter_events"
+    __table_args__ = (Index("ix_letter_events_letter", "letter_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(SequenceId, primary_key=True, autoincrement=True)
+    letter_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    event: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(10))
+    """The letter's state after the event."""
+    source: Mapped[str] = mapped_column(String(60))
+    """``operator:<key id>``, ``notifier``, ``portal`` or ``system``."""
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class LetterEmail(Base):
+    """One e-mail of a letter (the first, a resend or a reminder) and what became of it."""
+
+    __tablename__ = "letter_emails"
+
+    letter_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    send_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    recipients: Mapped[list[dict]] = mapped_column(JSON)
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    queued_by: Mapped[str] = mapped_column(String(60))
+    outcome: Mapped[str] = mapped_column(String(10))
+    """``queued`` until the notifier reports ``sent`` or ``failed``."""
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    """Every attempt: ``address``, ``outcome``, ``code``, ``reply``, ``at``."""
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 

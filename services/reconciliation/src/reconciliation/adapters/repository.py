@@ -17,6 +17,7 @@ from shared.uow import UnitOfWork
 
 from .books import Books
 from .orm import Counterparty, ImportJob, Tenant, User
+from .rounds import Letters, Rounds
 
 _CHUNK = 2000
 """Codes per IN list and rows per INSERT: well inside SQLite's and asyncpg's parameter limits."""
@@ -209,6 +210,8 @@ class ReconciliationUnitOfWork(UnitOfWork):
     counterparties: Counterparties
     books: Books
     imports: Imports
+    rounds: Rounds
+    letters: Letters
 
     async def __aenter__(self):
         await super().__aenter__()
@@ -216,4 +219,6 @@ class ReconciliationUnitOfWork(UnitOfWork):
         self.counterparties = Counterparties(self.session)
         self.books = Books(self.session)
         self.imports = Imports(self.session)
+        self.rounds = Rounds(self.session)
+        self.letters = Letters(self.session)
         return self

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from shared.auth import Principal, Role
 from shared.errors import NotFound
@@ -16,6 +16,7 @@ from shared.idempotency import create_once
 
 from .. import identity
 from ..adapters.repository import ReconciliationUnitOfWork
+from ..domain import identifiers
 
 router = APIRouter(tags=["tenant administration"], responses=PROBLEM_RESPONSES)
 
@@ -25,6 +26,54 @@ class TenantOut(BaseModel):
     id: uuid.UUID
     name: str
     created_at: datetime
+    legal_name: str = Field(description="The firm's title on its letters; empty: `name`")
+    tax_office: str
+    tax_id: str
+
+
+class TenantProfileIn(BaseModel):
+    """The sender firm as the counterparties read it on every letter."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"legal_name": "Demo Gıda San. ve Tic. A.Ş.", "tax_office": "Kozyatağı",
+                 "tax_id": "1234567890"}
+            ]
+        },
+    )  # fmt: skip
+    legal_name: str = Field("", max_length=250)
+    tax_office: str = Field("", max_length=100)
+    tax_id: str = Field("", max_length=20, description="VKN or TCKN, check digits held")
+
+    @field_validator("tax_id")
+    @classmethod
+    def _tax_id(cls, value: str) -> str:
+        return identifiers.tax_id(value)
+
+
+@router.put(
+    "/tenant/profile",
+    response_model=TenantOut,
+    summary="Set the firm's title, tax office and tax number (shown on letters)",
+)
+async def set_tenant_profile(
+    body: TenantProfileIn,
+    principal: Principal = Depends(ADMIN),
+    uow: ReconciliationUnitOfWork = Depends(get_uow),
+) -> TenantOut:
+    async with uow:
+        tenant = await uow.identity.tenant(principal.tenant_id)
+        if tenant is None:
+            raise NotFound("Tenant not found.")
+        tenant.legal_name, tenant.tax_office, tenant.tax_id = (
+            body.legal_name, body.tax_office, body.tax_id,
+        )  # fmt: skip
+        out = TenantOut.model_validate(tenant)
+        await uow.commit()
+    return out
 
 
 @router.get("/tenant", response_model=TenantOut, summary="The caller's tenant")

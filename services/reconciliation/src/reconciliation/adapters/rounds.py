@@ -1,0 +1,192 @@
+"""The queries of rounds and letters: bulk where a round has thousands of letters."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain.letters import OPEN
+from .orm import Counterparty, Letter, LetterEmail, LetterEvent, Round
+from .scope import code_in
+
+
+class Rounds:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, round_: Round) -> None:
+        self.session.add(round_)
+
+    async def get(
+        self, tenant_id: uuid.UUID, round_id: uuid.UUID, *, lock: bool = False
+    ) -> Round | None:
+        query = select(Round).where(Round.tenant_id == tenant_id, Round.id == round_id)
+        if lock:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def page(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        created_by_email: str | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[Round]:
+        """Newest first, by the day sent (created, for a draft)."""
+        day = func.coalesce(Round.sent_at, Round.created_at)
+        query = select(Round).where(Round.tenant_id == tenant_id)
+        if since is not None:
+            query = query.where(day >= since)
+        if until is not None:
+            query = query.where(day < until)
+        if created_by_email is not None:
+            query = query.where(Round.created_by_email == created_by_email)
+        if after is not None:
+            query = query.where(
+                or_(
+                    Round.created_at < after[0],
+                    (Round.created_at == after[0]) & (Round.id < after[1]),
+                )
+            )
+        query = query.order_by(Round.created_at.desc(), Round.id.desc()).limit(limit)
+        return list(await self.session.scalars(query))
+
+    async def delete(self, round_: Round) -> None:
+        """A draft round and its letters (nothing of it left the house)."""
+        letters = select(Letter.id).where(Letter.round_id == round_.id)
+        await self.session.execute(delete(LetterEvent).where(LetterEvent.letter_id.in_(letters)))
+        await self.session.execute(delete(Letter).where(Letter.round_id == round_.id))
+        await self.session.delete(round_)
+
+    async def counts(self, round_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+        """Letters per state of each round."""
+        query = (
+            select(Letter.round_id, Letter.state, func.count())
+            .where(Letter.round_id.in_(round_ids))
+            .group_by(Letter.round_id, Letter.state)
+        )
+        counts: dict[uuid.UUID, dict[str, int]] = {round_id: {} for round_id in round_ids}
+        for round_id, state, count in await self.session.execute(query):
+            counts[round_id][state] = count
+        return counts
+
+    async def with_open_letters_past(self, today: date) -> list[Round]:
+        """Ongoing rounds whose validity date has passed: their open letters expire."""
+        query = select(Round).where(Round.state == "ongoing", Round.validity_date < today)
+        return list(await self.session.scalars(query))
+
+    async def due_for_reminder(self, today: date) -> list[Round]:
+        query = select(Round).where(
+            Round.state == "ongoing",
+            Round.reminder_days_before.is_not(None),
+            Round.reminded_at.is_(None),
+            Round.validity_date >= today,
+        )
+        rounds = await self.session.scalars(query)
+        return [r for r in rounds if (r.validity_date - today).days <= r.reminder_days_before]
+
+
+class Letters:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def insert(self, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), 1000):
+            await self.session.execute(insert(Letter), rows[start : start + 1000])
+
+    async def get(self, tenant_id: uuid.UUID, letter_id: uuid.UUID) -> Letter | None:
+        query = select(Letter).where(Letter.tenant_id == tenant_id, Letter.id == letter_id)
+        return await self.session.scalar(query)
+
+    async def by_ids(self, tenant_id: uuid.UUID | None, ids: Iterable[uuid.UUID]) -> list[Letter]:
+        ids = list(ids)
+        query = select(Letter).where(Letter.id.in_(ids))
+        if tenant_id is not None:
+            query = query.where(Letter.tenant_id == tenant_id)
+        return list(await self.session.scalars(query.with_for_update()))
+
+    async def of_round(
+        self,
+        round_id: uuid.UUID,
+        *,
+        states: Iterable[str] | None = None,
+        codes: Sequence[str] | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> list[Letter]:
+        """By counterparty code."""
+        query = select(Letter).where(Letter.round_id == round_id)
+        if states is not None:
+            query = query.where(Letter.state.in_(list(states)))
+        if codes is not None:
+            query = query.where(code_in(Letter.code, codes, self.session.get_bind().dialect.name))
+        if after is not None:
+            query = query.where(Letter.code > after)
+        query = query.order_by(Letter.code)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(await self.session.scalars(query.with_for_update()))
+
+    async def expire_open(self, round_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
+        ids = list(
+            await self.session.scalars(
+                select(Letter.id).where(Letter.round_id == round_id, Letter.state.in_(OPEN))
+            )
+        )
+        if ids:
+            await self.session.execute(
+                update(Letter)
+                .where(Letter.round_id == round_id, Letter.state.in_(OPEN))
+                .values(state="expired", updated_at=at)
+            )
+        return ids
+
+    async def record(self, events: list[dict[str, Any]]) -> None:
+        """Add history entries: ``letter_id``, ``at``, ``event``, ``state``, ``source``, ``detail``."""
+        for start in range(0, len(events), 1000):
+            await self.session.execute(insert(LetterEvent), events[start : start + 1000])
+
+    async def history(self, letter_id: uuid.UUID) -> list[LetterEvent]:
+        query = select(LetterEvent).where(LetterEvent.letter_id == letter_id)
+        return list(await self.session.scalars(query.order_by(LetterEvent.seq)))
+
+    async def add_emails(self, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), 1000):
+            await self.session.execute(insert(LetterEmail), rows[start : start + 1000])
+
+    async def emails(self, letter_id: uuid.UUID) -> list[LetterEmail]:
+        query = select(LetterEmail).where(LetterEmail.letter_id == letter_id)
+        return list(await self.session.scalars(query.order_by(LetterEmail.send_no)))
+
+    async def emails_by_key(
+        self, keys: Iterable[tuple[uuid.UUID, int]]
+    ) -> dict[tuple[uuid.UUID, int], LetterEmail]:
+        keys = list(keys)
+        letter_ids = list({letter_id for letter_id, _ in keys})
+        query = select(LetterEmail).where(LetterEmail.letter_id.in_(letter_ids))
+        wanted = set(keys)
+        return {
+            (row.letter_id, row.send_no): row
+            for row in await self.session.scalars(query)
+            if (row.letter_id, row.send_no) in wanted
+        }
+
+
+async def counterparties_by_code(
+    session: AsyncSession, tenant_id: uuid.UUID, codes: Sequence[str]
+) -> dict[str, Counterparty]:
+    if not codes:
+        return {}
+    dialect = session.get_bind().dialect.name
+    query = select(Counterparty).where(
+        Counterparty.tenant_id == tenant_id, code_in(Counterparty.code, codes, dialect)
+    )
+    return {row.code: row for row in await session.scalars(query)}

@@ -1,0 +1,477 @@
+"""e-Mutabakat rounds: letters prepared with their amounts frozen, queued for the notifier, moved
+by what the notifier and the portal report, reminded and expired by the clock.
+
+Every change of a letter is written with its history entry, and every e-mail queued with its
+event, in one transaction: a crash between two steps leaves a letter either before or after.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from shared.auth import Principal
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.events import (
+    LetterAnswered,
+    LetterEmailsDelivered,
+    LetterEmailsQueued,
+    LetterRecord,
+    LetterViewed,
+)
+from shared.events.envelope import Envelope
+
+from .access import responsible_email
+from .adapters import compute
+from .adapters.orm import Counterparty, Letter, Round
+from .adapters.repository import ReconciliationUnitOfWork
+from .adapters.rounds import counterparties_by_code
+from .domain.babs import DEFAULT_THRESHOLD, BabsLine
+from .domain.balances import Balance
+from .domain.letters import (
+    REMINDED,
+    RESENDABLE,
+    after_answer,
+    after_delivery,
+    after_view,
+    recipients_of,
+    round_state,
+)
+
+EVENT_BATCH = 500
+Purpose = Literal["letter", "resend", "reminder"]
+
+
+@dataclass(frozen=True)
+class RoundRequest:
+    kind: Literal["balance", "babs"]
+    description: str
+    validity_date: date
+    as_of: date | None = None
+    period: date | None = None
+    threshold: Decimal = DEFAULT_THRESHOLD
+    merge_by_tax_id: bool = False
+    exclude_series: tuple[str, ...] = ()
+    include_zero_balances: bool = False
+    codes: tuple[str, ...] | None = None
+    text: str | None = None
+    counterparty_kind: str | None = None
+    send_to_contacts: bool = False
+    send_to_kep: bool = False
+    reminder_days_before: int | None = None
+    note: str = ""
+
+
+@dataclass
+class _Draft:
+    """A letter taking shape: one counterparty (or one tax number's codes) and its amounts."""
+
+    code: str
+    codes: list[str]
+    balances: list[Balance] = field(default_factory=list)
+    line: BabsLine | None = None
+
+
+def operator_source(principal: Principal) -> str:
+    return f"operator:{principal.key_id}"
+
+
+async def create_round(
+    request: RoundRequest,
+    *,
+    principal: Principal,
+    uow: ReconciliationUnitOfWork,
+    today: date,
+    now: datetime | None = None,
+) -> Round:
+    """Prepare a round's letters: amounts from the books now, recipients from the counterparty
+    cards now; letters that cannot go are ``excluded`` with the reason. The caller commits."""
+    _check(request, today)
+    now = now or datetime.now(UTC)
+    tenant_id = principal.tenant_id
+    scope = compute.Scope(
+        codes=request.codes,
+        text=request.text,
+        kind=request.counterparty_kind,
+        responsible_email=responsible_email(principal),
+    )
+    drafts = await _drafts(uow, tenant_id, request, scope)
+    involved = sorted({code for draft in drafts for code in draft.codes})
+    cards = await counterparties_by_code(uow.session, tenant_id, involved)
+    tenant = await uow.identity.tenant(tenant_id)
+    sender = {
+        "name": (tenant.legal_name or tenant.name) if tenant else "",
+        "tax_office": tenant.tax_office if tenant else "",
+        "tax_id": tenant.tax_id if tenant else "",
+    }
+    round_ = Round(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        kind=request.kind,
+        as_of=request.as_of,
+        period=request.period,
+        parameters=_parameters(request),
+        description=request.description,
+        note=request.note,
+        validity_date=request.validity_date,
+        reminder_days_before=request.reminder_days_before,
+        state="draft",
+        created_at=now,
+        created_by=principal.key_id,
+        created_by_email=responsible_email(principal),
+    )
+    uow.rounds.add(round_)
+    await uow.session.flush()
+    letters, history = [], []
+    source = operator_source(principal)
+    for draft in drafts:
+        letter = _letter(round_, draft, cards.get(draft.code), sender, request, now)
+        letters.append(letter)
+        event = "excluded" if letter["state"] == "excluded" else "prepared"
+        history.append(_event(letter["id"], now, event, letter["state"], source, letter["reason"]))
+    await uow.letters.insert(letters)
+    await uow.letters.record(history)
+    return round_
+
+
+def _check(request: RoundRequest, today: date) -> None:
+    problems = []
+    if request.kind == "balance" and request.as_of is None:
+        problems.append({"location": "body.as_of", "message": "a balance round needs as_of"})
+    if request.kind == "babs" and request.period is None:
+        problems.append({"location": "body.period", "message": "a BA/BS round needs period"})
+    if request.validity_date < today:
+        problems.append(
+            {"location": "body.validity_date", "message": f"is before today ({today.isoformat()})"}
+        )
+    if problems:
+        raise ValidationFailed("The round cannot be created as asked.", problems)
+
+
+async def _drafts(
+    uow: ReconciliationUnitOfWork, tenant_id: uuid.UUID, request: RoundRequest, scope: compute.Scope
+) -> list[_Draft]:
+    """One draft per counterparty with something to confirm, plus one per listed code without."""
+    drafts: dict[str, _Draft] = {}
+    if request.kind == "balance":
+        assert request.as_of is not None
+        for balance in await compute.balances(uow.session, tenant_id, request.as_of, scope):
+            draft = drafts.setdefault(balance.code, _Draft(balance.code, [balance.code]))
+            draft.balances.append(balance)
+    else:
+        assert request.period is not None
+        lines = await compute.babs(
+            uow.session, tenant_id, request.period, scope,
+            threshold=request.threshold, merge_by_tax_id=request.merge_by_tax_id,
+            excluded_series=set(request.exclude_series),
+        )  # fmt: skip
+        for line in lines:
+            drafts[line.codes[0]] = _Draft(line.codes[0], list(line.codes), line=line)
+    listed = {code for draft in drafts.values() for code in draft.codes}
+    for code in request.codes or ():
+        if code not in listed:
+            drafts[code] = _Draft(code, [code])
+            listed.add(code)
+    return [drafts[code] for code in sorted(drafts)]
+
+
+def _parameters(request: RoundRequest) -> dict[str, Any]:
+    parameters: dict[str, Any] = {
+        "send_to_contacts": request.send_to_contacts,
+        "send_to_kep": request.send_to_kep,
+    }
+    if request.kind == "balance":
+        parameters["include_zero_balances"] = request.include_zero_balances
+    else:
+        parameters.update(
+            threshold=str(request.threshold),
+            merge_by_tax_id=request.merge_by_tax_id,
+            exclude_series=list(request.exclude_series),
+        )
+    if request.codes is not None:
+        parameters["codes"] = list(request.codes)
+    if request.text or request.counterparty_kind:
+        parameters["filter"] = {"text": request.text, "kind": request.counterparty_kind}
+    return parameters
+
+
+def _letter(
+    round_: Round,
+    draft: _Draft,
+    card: Counterparty | None,
+    sender: dict[str, str],
+    request: RoundRequest,
+    now: datetime,
+) -> dict[str, Any]:
+    letter_id = uuid.uuid4()
+    recipients, reason = [], _nothing_to_confirm(draft, request)
+    if card is None:
+        reason = "no counterparty card with this code (it has movements only)"
+    elif not card.active:
+        reason = "the counterparty is inactive (Aktif 0)"
+    elif not reason:
+        found, reason = recipients_of(
+            card.email, card.contacts or [], card.kep_email,
+            to_contacts=request.send_to_contacts, to_kep=request.send_to_kep,
+        )  # fmt: skip
+        recipients = [recipient.as_json() for recipient in found]
+    content = LetterRecord(
+        letter_id=letter_id,
+        round_id=round_.id,
+        language=(card.language if card else "tr") or "tr",
+        subject=round_.description,
+        sender=sender,
+        counterparty_code=draft.code,
+        counterparty_title=card.title if card else draft.code,
+        counterparty_tax_id=card.tax_id if card else "",
+        codes=draft.codes,
+        kind=round_.kind,
+        valid_until=round_.validity_date,
+        as_of=round_.as_of,
+        balances=[_balance_record(b) for b in draft.balances],
+        period=round_.period,
+        ba=_form(draft.line.ba) if draft.line else None,
+        bs=_form(draft.line.bs) if draft.line else None,
+        note=round_.note,
+    )
+    return {
+        "id": letter_id,
+        "tenant_id": round_.tenant_id,
+        "round_id": round_.id,
+        "code": draft.code,
+        "codes": draft.codes,
+        "title": content.counterparty_title,
+        "recipients": recipients,
+        "content": content.model_dump(mode="json"),
+        "state": "excluded" if reason else "prepared",
+        "reason": reason,
+        "sends": 0,
+        "updated_at": now,
+    }
+
+
+def _nothing_to_confirm(draft: _Draft, request: RoundRequest) -> str:
+    if request.kind == "babs":
+        return "" if draft.line else "nothing to confirm: below the threshold on both forms"
+    if not draft.balances:
+        return "nothing to confirm: no movements up to the date"
+    if not request.include_zero_balances and all(b.balance == 0 for b in draft.balances):
+        return "nothing to confirm: the balance is zero"
+    return ""
+
+
+def _balance_record(balance: Balance) -> dict[str, Any]:
+    foreign = balance.currency != "TRY"
+    return {
+        "currency": balance.currency,
+        "amount": abs(balance.balance),
+        "side": balance.side,
+        "amount_try": abs(balance.balance_try) if foreign else None,
+    }
+
+
+def _form(side: Any) -> dict[str, Any] | None:
+    return None if side is None else {"count": side.count, "total": side.total}
+
+
+def _event(
+    letter_id: uuid.UUID, at: datetime, event: str, state: str, source: str, detail: str = ""
+) -> dict[str, Any]:
+    return {"letter_id": letter_id, "at": at, "event": event, "state": state, "source": source,
+            "detail": detail}  # fmt: skip
+
+
+# Sending ----------------------------------------------------------------------------------------
+
+
+async def send_round(round_: Round, *, principal: Principal, uow: ReconciliationUnitOfWork) -> int:
+    """Queue every prepared letter of a draft round; the round is ongoing from now."""
+    if round_.state != "draft":
+        raise Conflict(f"The round was sent already ({round_.state}).")
+    letters = await uow.letters.of_round(round_.id, states=["prepared"])
+    if not letters:
+        raise Conflict("The round has no letter that can go: every one is excluded.")
+    now = datetime.now(UTC)
+    round_.state, round_.sent_at = "ongoing", now
+    await _queue(uow, letters, "letter", operator_source(principal), now)
+    return len(letters)
+
+
+async def resend(
+    letters: Sequence[Letter], *, source: str, purpose: Purpose, uow: ReconciliationUnitOfWork
+) -> int:
+    """A new e-mail for each letter (same content, same link); a failed letter is queued again,
+    a sent or viewed one keeps its state."""
+    now = datetime.now(UTC)
+    await _queue(uow, letters, purpose, source, now)
+    return len(letters)
+
+
+def check_resendable(letter: Letter) -> None:
+    if letter.state not in RESENDABLE:
+        raise Conflict(
+            f"A letter that is {letter.state} cannot be sent again; only queued, sent, failed "
+            "or viewed ones."
+        )
+
+
+async def _queue(
+    uow: ReconciliationUnitOfWork,
+    letters: Sequence[Letter],
+    purpose: Purpose,
+    source: str,
+    now: datetime,
+) -> None:
+    emails, history, queued = [], [], []
+    for letter in letters:
+        letter.sends += 1
+        if letter.state in ("prepared", "failed"):
+            letter.state = "queued"
+        letter.updated_at = now
+        event = {"letter": "queued", "resend": "resend_queued", "reminder": "reminder_queued"}
+        detail = f"e-mail {letter.sends} to " + ", ".join(r["address"] for r in letter.recipients)
+        history.append(_event(letter.id, now, event[purpose], letter.state, source, detail))
+        emails.append(
+            {"letter_id": letter.id, "send_no": letter.sends, "purpose": purpose,
+             "recipients": letter.recipients, "queued_at": now, "queued_by": source,
+             "outcome": "queued", "reason": "", "attempts": []}
+        )  # fmt: skip
+        queued.append(
+            {"letter": letter.content, "send_no": letter.sends, "purpose": purpose,
+             "recipients": letter.recipients}
+        )  # fmt: skip
+    await uow.letters.add_emails(emails)
+    await uow.letters.record(history)
+    tenant_id = letters[0].tenant_id if letters else None
+    for start in range(0, len(queued), EVENT_BATCH):
+        payload = {"emails": queued[start : start + EVENT_BATCH]}
+        await uow.emit_payload(LetterEmailsQueued, payload, tenant=tenant_id)
+
+
+# What the notifier and the portal report --------------------------------------------------------
+
+
+async def on_delivered(
+    event: LetterEmailsDelivered, *, envelope: Envelope, uow: ReconciliationUnitOfWork
+) -> None:
+    reports = {(r.letter_id, r.send_no): r for r in event.reports}
+    emails = await uow.letters.emails_by_key(reports)
+    letters = {
+        letter.id: letter
+        for letter in await uow.letters.by_ids(envelope.tenant, {k[0] for k in reports})
+    }
+    history, rounds = [], set()
+    for key, report in reports.items():
+        email, letter = emails.get(key), letters.get(key[0])
+        if email is None or letter is None or email.outcome != "queued":
+            continue  # not ours, or settled already
+        email.outcome, email.reason = report.outcome, report.reason
+        email.attempts = [attempt.model_dump(mode="json") for attempt in report.attempts]
+        email.finished_at = report.finished_at
+        letter.state = after_delivery(letter.state, report.outcome)
+        letter.updated_at = report.finished_at
+        if report.outcome == "failed" and letter.state == "failed":
+            letter.reason = report.reason
+        elif letter.state == "sent":
+            letter.reason = report.reason  # recipients refused while others got it, or ""
+        name = "email_sent" if report.outcome == "sent" else "email_failed"
+        detail = f"e-mail {report.send_no}" + (f": {report.reason}" if report.reason else "")
+        history.append(
+            _event(letter.id, report.finished_at, name, letter.state, "notifier", detail)
+        )
+        rounds.add(letter.round_id)
+    await uow.letters.record(history)
+    await _settle_rounds(uow, rounds)
+
+
+async def on_viewed(
+    event: LetterViewed, *, envelope: Envelope, uow: ReconciliationUnitOfWork
+) -> None:
+    letter = await _letter_of(uow, envelope, event.letter_id)
+    if letter is None or after_view(letter.state) == letter.state:
+        return
+    letter.state, letter.updated_at = "viewed", event.viewed_at
+    detail = f"from {event.from_address}" if event.from_address else ""
+    await uow.letters.record(
+        [_event(letter.id, event.viewed_at, "viewed", "viewed", "portal", detail)]
+    )
+
+
+async def on_answered(
+    event: LetterAnswered, *, envelope: Envelope, uow: ReconciliationUnitOfWork
+) -> None:
+    letter = await _letter_of(uow, envelope, event.letter_id)
+    if letter is None:
+        return
+    state = after_answer(letter.state, event.answer)
+    by = ", ".join(filter(None, [event.answered_by, event.from_address]))
+    if state == letter.state:
+        detail = f"{event.answer} ignored: the letter is {letter.state}"
+        entry = _event(letter.id, event.answered_at, "answer_ignored", state, "portal", detail)
+        await uow.letters.record([entry])
+        return
+    letter.state, letter.updated_at = state, event.answered_at
+    letter.reason = event.reason if state == "disagreed" else ""
+    detail = "; ".join(filter(None, [event.reason, f"by {by}" if by else ""]))
+    await uow.letters.record([_event(letter.id, event.answered_at, state, state, "portal", detail)])
+    await _settle_rounds(uow, {letter.round_id})
+
+
+async def _letter_of(
+    uow: ReconciliationUnitOfWork, envelope: Envelope, letter_id: uuid.UUID
+) -> Letter | None:
+    found = await uow.letters.by_ids(envelope.tenant, [letter_id])
+    return found[0] if found else None
+
+
+async def _settle_rounds(uow: ReconciliationUnitOfWork, round_ids: Iterable[uuid.UUID]) -> None:
+    """Mark the rounds whose every letter is answered or expired as completed."""
+    round_ids = list(round_ids)
+    if not round_ids:
+        return
+    await uow.session.flush()
+    counts = await uow.rounds.counts(round_ids)
+    for round_id in round_ids:
+        round_ = await uow.session.get(Round, round_id)
+        if round_ is None or round_.state != "ongoing":
+            continue
+        if round_state(True, counts[round_id]) == "completed":
+            round_.state, round_.completed_at = "completed", datetime.now(UTC)
+
+
+# The clock --------------------------------------------------------------------------------------
+
+
+async def expire_and_remind(uow: ReconciliationUnitOfWork, today: date) -> tuple[int, int]:
+    """Expire the open letters of rounds whose validity date has passed; queue the reminders that
+    are due. Returns (letters expired, reminders queued). The caller commits."""
+    now = datetime.now(UTC)
+    expired = 0
+    for round_ in await uow.rounds.with_open_letters_past(today):
+        ids = await uow.letters.expire_open(round_.id, now)
+        detail = f"no answer by {round_.validity_date.isoformat()}"
+        await uow.letters.record(
+            [_event(i, now, "expired", "expired", "system", detail) for i in ids]
+        )
+        expired += len(ids)
+        await _settle_rounds(uow, [round_.id])
+    reminded = 0
+    for round_ in await uow.rounds.due_for_reminder(today):
+        letters = await uow.letters.of_round(round_.id, states=REMINDED)
+        if letters:
+            await resend(letters, source="system", purpose="reminder", uow=uow)
+        round_.reminded_at = now
+        reminded += len(letters)
+    return expired, reminded
+
+
+def find_round(round_: Round | None, principal: Principal) -> Round:
+    """The round, if the caller may see it: keys limited to their counterparties see their own."""
+    email = responsible_email(principal)
+    if round_ is None or (email is not None and round_.created_by_email != email):
+        raise NotFound("No such round.")
+    return round_
