@@ -292,13 +292,14 @@ async def send_round(round_: Round, *, principal: Principal, uow: Reconciliation
     """Queue every prepared letter of a draft round; the round is ongoing from now."""
     if round_.state != "draft":
         raise Conflict(f"The round was sent already ({round_.state}).")
-    letters = await uow.letters.of_round(round_.id, states=["prepared"])
-    if not letters:
-        raise Conflict("The round has no letter that can go: every one is excluded.")
     now = datetime.now(UTC)
+    queued = await uow.letters.queue_prepared(round_.id, now)
+    if not queued:
+        raise Conflict("The round has no letter that can go: every one is excluded.")
     round_.state, round_.sent_at = "ongoing", now
-    await _queue(uow, letters, "letter", operator_source(principal), now)
-    return len(letters)
+    emails = [_Email(*row, send_no=1, state="queued") for row in queued]
+    await _announce(uow, round_.tenant_id, emails, "letter", operator_source(principal), now)
+    return len(emails)
 
 
 async def resend(
@@ -306,9 +307,19 @@ async def resend(
 ) -> int:
     """A new e-mail for each letter (same content, same link); a failed letter is queued again,
     a sent or viewed one keeps its state."""
+    if not letters:
+        return 0
     now = datetime.now(UTC)
-    await _queue(uow, letters, purpose, source, now)
-    return len(letters)
+    emails = []
+    for letter in letters:
+        letter.sends += 1
+        if letter.state == "failed":
+            letter.state = "queued"
+        letter.updated_at = now
+        emails.append(_Email(letter.id, letter.content, letter.recipients, letter.sends,
+                             letter.state))  # fmt: skip
+    await _announce(uow, letters[0].tenant_id, emails, purpose, source, now)
+    return len(emails)
 
 
 def check_resendable(letter: Letter) -> None:
@@ -319,34 +330,44 @@ def check_resendable(letter: Letter) -> None:
         )
 
 
-async def _queue(
+@dataclass(frozen=True)
+class _Email:
+    letter_id: uuid.UUID
+    content: dict[str, Any]
+    recipients: list[dict[str, str]]
+    send_no: int
+    state: str
+    """The letter's state once the e-mail is queued."""
+
+
+_QUEUED_EVENT = {"letter": "queued", "resend": "resend_queued", "reminder": "reminder_queued"}
+
+
+async def _announce(
     uow: ReconciliationUnitOfWork,
-    letters: Sequence[Letter],
+    tenant_id: uuid.UUID,
+    emails: Sequence[_Email],
     purpose: Purpose,
     source: str,
     now: datetime,
 ) -> None:
-    emails, history, queued = [], [], []
-    for letter in letters:
-        letter.sends += 1
-        if letter.state in ("prepared", "failed"):
-            letter.state = "queued"
-        letter.updated_at = now
-        event = {"letter": "queued", "resend": "resend_queued", "reminder": "reminder_queued"}
-        detail = f"e-mail {letter.sends} to " + ", ".join(r["address"] for r in letter.recipients)
-        history.append(_event(letter.id, now, event[purpose], letter.state, source, detail))
-        emails.append(
-            {"letter_id": letter.id, "send_no": letter.sends, "purpose": purpose,
-             "recipients": letter.recipients, "queued_at": now, "queued_by": source,
+    """Record the e-mails (e-mail history, letter history) and hand them to the notifier."""
+    rows, history, queued = [], [], []
+    for email in emails:
+        to = ", ".join(r["address"] for r in email.recipients)
+        history.append(_event(email.letter_id, now, _QUEUED_EVENT[purpose], email.state, source,
+                              f"e-mail {email.send_no} to {to}"))  # fmt: skip
+        rows.append(
+            {"letter_id": email.letter_id, "send_no": email.send_no, "purpose": purpose,
+             "recipients": email.recipients, "queued_at": now, "queued_by": source,
              "outcome": "queued", "reason": "", "attempts": []}
         )  # fmt: skip
         queued.append(
-            {"letter": letter.content, "send_no": letter.sends, "purpose": purpose,
-             "recipients": letter.recipients}
+            {"letter": email.content, "send_no": email.send_no, "purpose": purpose,
+             "recipients": email.recipients}
         )  # fmt: skip
-    await uow.letters.add_emails(emails)
+    await uow.letters.add_emails(rows)
     await uow.letters.record(history)
-    tenant_id = letters[0].tenant_id if letters else None
     for start in range(0, len(queued), EVENT_BATCH):
         payload = {"emails": queued[start : start + EVENT_BATCH]}
         await uow.emit_payload(LetterEmailsQueued, payload, tenant=tenant_id)

@@ -135,6 +135,21 @@ class Letters:
             query = query.limit(limit)
         return list(await self.session.scalars(query.with_for_update()))
 
+    async def queue_prepared(
+        self, round_id: uuid.UUID, at: datetime
+    ) -> list[tuple[uuid.UUID, dict, list[dict]]]:
+        """Every prepared letter of the round queued for its first e-mail: (id, content,
+        recipients) of each."""
+        prepared = (Letter.round_id == round_id) & (Letter.state == "prepared")
+        rows = await self.session.execute(
+            select(Letter.id, Letter.content, Letter.recipients).where(prepared)
+        )
+        found = [tuple(row) for row in rows]
+        await self.session.execute(
+            update(Letter).where(prepared).values(state="queued", sends=1, updated_at=at)
+        )
+        return found
+
     async def expire_open(self, round_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
         ids = list(
             await self.session.scalars(

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import identifiers
-
 State = Literal[
     "prepared", "excluded", "queued", "sent", "failed", "viewed", "agreed", "disagreed", "expired"
 ]
@@ -64,9 +62,8 @@ def recipients_of(
         candidates.append(Recipient(kep_email, "kep"))
     chosen: dict[str, Recipient] = {}
     for candidate in candidates:
-        try:
-            address = identifiers.email(candidate.address)
-        except ValueError:
+        address = candidate.address.strip()
+        if not _looks_like_address(address):
             problems.append(f"{candidate.address!r} is not a valid e-mail address")
             continue
         chosen.setdefault(address.lower(), Recipient(address, candidate.role, candidate.name))
@@ -75,6 +72,13 @@ def recipients_of(
     if problems:
         return [], "; ".join(problems)
     return [], "no e-mail address: neither the counterparty's nor a flagged contact's"
+
+
+def _looks_like_address(address: str) -> bool:
+    """Addresses were checked in full (syntax, normal form) when the counterparty was imported;
+    this only keeps out what cannot be an address at all."""
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and "." in domain) and not any(c.isspace() for c in address)
 
 
 def after_delivery(state: str, outcome: Literal["sent", "failed"]) -> str:
