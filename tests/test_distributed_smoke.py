@@ -69,9 +69,12 @@ def _free_base_port(host: str, avoid: int) -> int:
 # -- setup and teardown --------------------------------------------------------------------
 
 
-def _config(token: str, postgres_url: str, amqp_url: str, log_dir: Path) -> DistributedConfig:
+def _config(
+    token: str, postgres_url: str, amqp_url: str, log_dir: Path, smtp_port: int
+) -> DistributedConfig:
     host = "127.0.0.1"
     gateway_port = _free_port(host)
+    fast = {f"{env_prefix(entry)}RELAY_POLL_SECONDS": "0.2" for entry in SERVICES.values()}
     return DistributedConfig(
         postgres_url=postgres_url,
         amqp_url=amqp_url,
@@ -82,7 +85,14 @@ def _config(token: str, postgres_url: str, amqp_url: str, log_dir: Path) -> Dist
         gateway_port=gateway_port,
         base_port=_free_base_port(host, avoid=gateway_port),
         log_dir=log_dir,
-        extra_env={f"{env_prefix(entry)}RELAY_POLL_SECONDS": "0.2" for entry in SERVICES.values()},
+        extra_env={
+            **fast,
+            "MUTABIK_NOTIFIER_SMTP_HOST": host,
+            "MUTABIK_NOTIFIER_SMTP_PORT": str(smtp_port),
+            "MUTABIK_NOTIFIER_SMTP_SENDER_ADDRESS": "mutabakat@demogida.com.tr",
+            "MUTABIK_NOTIFIER_SEND_POLL_SECONDS": "0.2",
+            "MUTABIK_RECONCILIATION_ROUND_CLOCK_SECONDS": "0.3",
+        },
     )
 
 
@@ -162,16 +172,17 @@ def _compact(iban: str) -> str:
 
 
 async def test_distributed_mode_end_to_end(
-    postgres_server: str, rabbitmq_url: str, tmp_path: Path, statement_flow
+    postgres_server: str, rabbitmq_url: str, tmp_path: Path, statement_flow, round_flow, mailbox
 ) -> None:
     token = uuid.uuid4().hex[:10]
-    config = _config(token, postgres_server, rabbitmq_url, tmp_path / "log")
+    mail, smtp_port = mailbox
+    config = _config(token, postgres_server, rabbitmq_url, tmp_path / "log", smtp_port)
     cluster = Cluster(config)
     try:
         await create_databases(config)
         cluster.start()
         try:
-            await _exercise(cluster, config, statement_flow)
+            await _exercise(cluster, config, statement_flow, round_flow, mail)
         except Exception as exc:
             raise AssertionError(
                 f"{type(exc).__name__}: {exc}\n\nprocess logs:\n{_log_tails(config.log_dir)}"
@@ -185,7 +196,9 @@ async def test_distributed_mode_end_to_end(
     assert await _queues_with_prefix(config.queue_prefix + ".") == []
 
 
-async def _exercise(cluster: Cluster, config: DistributedConfig, statement_flow) -> None:
+async def _exercise(
+    cluster: Cluster, config: DistributedConfig, statement_flow, round_flow, mail
+) -> None:
     # 1. Every process up, each service ready with its own database and the bus.
     readiness = await asyncio.to_thread(cluster.wait_ready, 90)
     assert set(cluster.processes) == {*SERVICES, "gateway"}
@@ -255,3 +268,11 @@ async def _exercise(cluster: Cluster, config: DistributedConfig, statement_flow)
 
         final = await statement_flow.run(call, within=EVENT_DEADLINE)
         assert final["matcher"] == {"exported": 2} and len(final["bank_ingest"]) == 2
+
+        # 6. e-Mutabakat across two processes over RabbitMQ: a round at reconciliation, its
+        # e-mails sent by the notifier to a real SMTP server, outcomes back, resend, expiry.
+        async def pass_validity(round_id: str) -> None:
+            await round_flow.pass_validity_in(config.database_url("reconciliation"), round_id)
+
+        completed = await round_flow.run(call, mail, pass_validity, within=EVENT_DEADLINE)
+        assert completed["state"] == "completed"

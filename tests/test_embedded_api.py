@@ -108,6 +108,8 @@ SERVICE_PATHS = {
         "/smtp-settings/test",
         "/letter-templates/{language}",
         "/letter-templates/{language}/preview",
+        "/letter-emails",
+        "/letter-emails/queue",
     },
     "portal": set(),
 }

@@ -13,6 +13,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 USERNAME, PASSWORD = "mutabakat@firma.com.tr", "s3cret-Şifre!"
 UNKNOWN_RECIPIENT = "yok@example.com"
 """The servers refuse this recipient with 550."""
+BUSY_RECIPIENT = "mesgul@example.com"
+"""The servers refuse this recipient with 451 (try again later), always."""
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,17 @@ class Mailbox:
     """An aiosmtpd handler that keeps every message it accepts."""
 
     received: list[Received] = field(default_factory=list)
+    busy: int = 0
+    """Answer this many more RCPTs (any address) with 451 before taking them again."""
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
         if address == UNKNOWN_RECIPIENT:
             return "550 5.1.1 No such mailbox"
+        if address == BUSY_RECIPIENT:
+            return "451 4.3.0 Mailbox busy, try again later"
+        if self.busy > 0:
+            self.busy -= 1
+            return "451 4.7.1 Greylisted, come back later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

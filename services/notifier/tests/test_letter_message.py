@@ -3,6 +3,7 @@ and the message through a real SMTP server."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -10,7 +11,7 @@ import aiosmtplib
 import pytest
 from pydantic import SecretStr
 
-from notifier.letters import build_message, render_letter
+from notifier.letters import build_message, message_bytes, render_letter
 from notifier.smtp import Security, SmtpServer
 
 from .test_letter_rendering import URL, balance_letter
@@ -88,3 +89,48 @@ async def test_the_letter_through_a_real_smtp_server(mail_server) -> None:
     assert URL in [line.strip() for line in text.get_content().splitlines()]
     assert f'href="{URL}"' in html.get_content()
     assert "1,234.56 TRY" in text.get_content() and "Dear Çağlar İnşaat" in html.get_content()
+
+
+def test_the_wire_form_reads_back_as_the_message() -> None:
+    to = ["muhasebe@caglarinsaat.com.tr", "finans@caglarinsaat.com.tr"]
+    for letter in (balance_letter(subject=SUBJECT), balance_letter("en", subject="Year-end")):
+        rendered = render_letter(letter)
+        wire = message_bytes(rendered, SENDER, to)
+        assert wire.isascii() and b"\r\n" in wire and b"\n" not in wire.replace(b"\r\n", b"")
+        assert all(len(line) <= 78 for line in wire.split(b"\r\n"))
+        fast = message_from_bytes(wire, policy=policy.default)
+        slow = read_back(build_message(rendered, SENDER, to))
+        assert fast.defects == [] and all(part.defects == [] for part in fast.iter_parts())
+        for header in ("Subject", "From", "To", "MIME-Version"):
+            assert str(fast[header]) == str(slow[header]), header
+        assert fast["Message-ID"].endswith("@denizmakina.com.tr>") and fast["Date"].datetime
+        assert [p.get_content_type() for p in fast.iter_parts()] == ["text/plain", "text/html"]
+        assert [p.get_content() for p in fast.iter_parts()] == [
+            p.get_content() for p in slow.iter_parts()
+        ]
+
+
+def test_the_wire_form_needs_ascii_addresses_and_a_recipient() -> None:
+    rendered = render_letter(balance_letter())
+    with pytest.raises(ValueError, match="SMTPUTF8"):
+        message_bytes(rendered, SENDER, ["müşteri@örnek.com.tr"])
+    with pytest.raises(ValueError, match="at least one recipient"):
+        message_bytes(rendered, SENDER, [])
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Year-end",
+        "y" * 200,  # no space to fold at
+        "Hatırlatma: Çağlar İnşaat – 2025 yıl sonu cari hesap mutabakatı (ığüşöç ĞÜŞİÖÇ)",
+        "ş" * 100,
+        "Mutabakat 😀" * 10,  # four-byte characters are never cut
+        "looks =?utf-8?q?encoded?= but is not",
+    ],
+)
+def test_any_subject_reads_back_whole_in_short_lines(subject: str) -> None:
+    rendered = replace(render_letter(balance_letter()), subject=subject)
+    wire = message_bytes(rendered, SENDER, ["a@example.com"])
+    assert wire.isascii() and all(len(line) <= 78 for line in wire.split(b"\r\n"))
+    assert message_from_bytes(wire, policy=policy.default)["Subject"] == subject

@@ -102,6 +102,7 @@ async def test_cancel_falls_back_to_the_system_server(service, mail_server, syst
         "password_set": None,
         "sender_name": "Mutabık",
         "sender_address": "sistem@mutabik.test",
+        "max_per_minute": 1200,
         "updated_at": None,
         "updated_by": None,
     }

@@ -43,8 +43,9 @@ class Outgoing:
 
     key: str
     """The caller's id of the message (a letter id)."""
-    message: EmailMessage
-    """From, To and Subject set; it is sent as it is (no Bcc stripping)."""
+    message: EmailMessage | bytes
+    """From, To and Subject set; it is sent as it is (no Bcc stripping). Bytes are the message
+    already in its wire form (7-bit, CRLF), e.g. from ``letters.message_bytes``."""
     recipients: tuple[str, ...]
     """Who gets it (RCPT TO), whatever the headers say."""
 
@@ -204,7 +205,9 @@ async def _transaction(client: aiosmtplib.SMTP, run: _Run, item: Outgoing) -> li
     accepted, attempts = await _recipients(client, run, item, encoding)
     failed = len(accepted) < len(item.recipients)
     if accepted:
-        wire = item.message.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
+        wire = item.message
+        if not isinstance(wire, bytes):
+            wire = wire.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
         try:
             reply = await client.data(wire)
             data = run.replied(reply.code, reply.message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -33,6 +34,7 @@ class SmtpSettingsIn(BaseModel):
                     "password": "…",
                     "sender_name": "Firma A.Ş. Muhasebe",
                     "sender_address": "mutabakat@firma.com.tr",
+                    "max_per_minute": 600,
                 }
             ]
         },
@@ -56,6 +58,13 @@ class SmtpSettingsIn(BaseModel):
         default="", description="Gönderen adı: the name in From"
     )
     sender_address: EmailStr = Field(description="Gönderen adresi: the address in From")
+    max_per_minute: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        description="At most this many letter e-mails a minute through this server; "
+        "null (or left out): the system's limit; 0: no limit",
+    )
 
 
 class SmtpSettingsOut(BaseModel):
@@ -76,6 +85,11 @@ class SmtpSettingsOut(BaseModel):
     )
     sender_name: str
     sender_address: str
+    max_per_minute: int | None = Field(
+        default=None,
+        description="Letter e-mails a minute at most (0: no limit). For `tenant`: the tenant's "
+        "own, null when the system's applies; for `system`: the system's",
+    )
     updated_at: datetime | None = None
     updated_by: str | None = Field(default=None, description="The API key id that saved them last")
 
@@ -149,3 +163,56 @@ class LetterPreviewsOut(BaseModel):
 
     language: Language
     letters: list[LetterPreview]
+
+
+EmailState = Literal["pending", "sent", "failed"]
+
+
+class DeliveryAttemptOut(BaseModel):
+    """One attempt to hand the e-mail to the SMTP server for one recipient."""
+
+    to: str
+    at: datetime
+    outcome: Literal["sent", "temporary", "permanent"] = Field(
+        description="`sent`: the server took it; `temporary`: refused for now (4xx, no "
+        "connection), tried again later; `permanent`: refused for good (5xx)"
+    )
+    code: int | None = Field(description="The server's reply code; null when it never answered")
+    reply: str = Field(description="The server's words, or what went wrong")
+
+
+class EmailRecipientOut(BaseModel):
+    address: str
+    role: str = Field(description="`counterparty`, `contact` or `kep`")
+    name: str
+    state: EmailState = Field(description="`pending`: still to send (or to retry)")
+
+
+class LetterEmailOut(BaseModel):
+    """One e-mail of a letter: the first (`send_no` 1), then each resend or reminder."""
+
+    letter_id: uuid.UUID
+    round_id: uuid.UUID
+    send_no: int
+    purpose: Literal["letter", "resend", "reminder"]
+    state: EmailState = Field(
+        description="`pending` until every recipient is settled; then `sent` (the server took "
+        "it for at least one recipient) or `failed` (for none)"
+    )
+    recipients: list[EmailRecipientOut]
+    attempts: list[DeliveryAttemptOut] = Field(description="Every attempt, retries included")
+    reason: str = Field(description="Why it failed, or which recipients refused it (and why)")
+    created_at: datetime = Field(description="When it was queued")
+    next_attempt_at: datetime | None = Field(
+        description="While pending: when it is (next) tried, or the end of a sender's hold on it"
+    )
+    finished_at: datetime | None
+
+
+class LetterEmailQueueOut(BaseModel):
+    """The tenant's letter e-mails by state."""
+
+    pending: int = Field(description="Queued, not tried yet")
+    retrying: int = Field(description="Tried; some recipients wait for a retry")
+    sent: int
+    failed: int

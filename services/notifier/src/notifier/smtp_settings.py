@@ -78,6 +78,7 @@ async def save(
         row.host, row.port, row.security = body.host, body.port, body.security.value
         row.username, row.password_sealed = body.username, sealed
         row.sender_name, row.sender_address = body.sender_name, str(body.sender_address)
+        row.max_per_minute = body.max_per_minute
         row.updated_at, row.updated_by = datetime.now(UTC), principal.key_id
         try:
             await uow.commit()
@@ -135,8 +136,14 @@ async def _applying(
         row = await uow.smtp_settings.get(tenant_id)
     if row is None:
         return system_server(settings), "system"
+    return tenant_server(row, box), "tenant"
+
+
+def tenant_server(row: SmtpSettings, box: SecretBox) -> SmtpServer:
+    """A tenant's own server, its password opened; raises ``SecretUnreadable`` when the
+    password was sealed under another secret key."""
     password = box.open(row.password_sealed) if row.password_sealed else ""
-    server = SmtpServer(
+    return SmtpServer(
         host=row.host,
         port=row.port,
         security=Security(row.security),
@@ -145,7 +152,13 @@ async def _applying(
         sender_name=row.sender_name,
         sender_address=row.sender_address,
     )
-    return server, "tenant"
+
+
+def rate_limit(row: SmtpSettings | None, settings: NotifierSettings) -> int:
+    """The tenant's rate limit: its own when set, else the system's (0: no limit)."""
+    if row is None or row.max_per_minute is None:
+        return settings.max_per_minute
+    return row.max_per_minute
 
 
 def _tenant_out(row: SmtpSettings) -> SmtpSettingsOut:
@@ -158,6 +171,7 @@ def _tenant_out(row: SmtpSettings) -> SmtpSettingsOut:
         password_set=row.password_sealed is not None,
         sender_name=row.sender_name,
         sender_address=row.sender_address,
+        max_per_minute=row.max_per_minute,
         updated_at=row.updated_at,
         updated_by=row.updated_by,
     )
@@ -171,4 +185,5 @@ def _system_out(settings: NotifierSettings) -> SmtpSettingsOut:
         security=settings.smtp_security,
         sender_name=settings.smtp_sender_name,
         sender_address=settings.smtp_sender_address,
+        max_per_minute=settings.max_per_minute,
     )

@@ -3,7 +3,7 @@ templates, Turkish by default, English per counterparty, a tenant's own per part
 that carries it."""
 
 from .formats import Language, Side
-from .message import build_message
+from .message import build_message, message_bytes
 from .model import (
     BalanceLine,
     Counterparty,
@@ -42,5 +42,6 @@ __all__ = [
     "default_source",
     "letter_from_json",
     "letter_to_json",
+    "message_bytes",
     "render_letter",
 ]

@@ -18,7 +18,14 @@ from functools import cache, lru_cache, partial
 from importlib import resources
 from typing import Any, Literal
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
+from jinja2 import (
+    Environment,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
+    nodes,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import formats
@@ -77,9 +84,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
 
 @cache
-def environment(language: Language, *, html: bool) -> ImmutableSandboxedEnvironment:
-    """The sandbox for one language's templates; its filters speak that language."""
-    env = _Sandbox(autoescape=html, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+def environment(language: Language, *, html: bool, trusted: bool = False) -> Environment:
+    """The sandbox for one language's templates; its filters speak that language. ``trusted``:
+    a plain environment with the same settings and filters, for the shipped templates only —
+    they are ours, and skipping the sandbox's check of every attribute halves their rendering
+    time, which counts when a round sends thousands of letters."""
+    kind = Environment if trusted else _Sandbox
+    env = kind(autoescape=html, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(
         money=partial(formats.money, language=language),
         date=partial(formats.day, language=language),
@@ -133,9 +144,10 @@ def render_part(language: Language, part: Part, text: str, context: dict[str, An
 
 @lru_cache(maxsize=256)
 def compile_part(language: Language, part: Part, text: str) -> Template:
-    """Compile one part in its sandbox; names starting with ``_`` are refused here already, so
-    even a branch no letter reaches cannot hold them."""
-    env = environment(language, html=part == "html")
+    """Compile one part in its sandbox (a shipped template in the trusted environment); names
+    starting with ``_`` are refused here already, so even a branch no letter reaches cannot hold
+    them."""
+    env = environment(language, html=part == "html", trusted=text == default_source(language, part))
     try:
         ast = env.parse(text)
     except TemplateSyntaxError as exc:
