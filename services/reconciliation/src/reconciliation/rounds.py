@@ -42,7 +42,7 @@ from .domain.letters import (
     round_state,
 )
 
-EVENT_BATCH = 500
+EVENT_BATCH = 100
 Purpose = Literal["letter", "resend", "reminder"]
 
 
@@ -76,8 +76,9 @@ class _Draft:
     line: BabsLine | None = None
 
 
-def operator_source(principal: Principal) -> str:
-    return f"operator:{principal.key_id}"
+def key_source(principal: Principal) -> str:
+    """Who did it, as the history shows: the API key's role and id, e.g. ``erp:mtk1a2b``."""
+    return f"{principal.role.value}:{principal.key_id}"
 
 
 async def create_round(
@@ -127,7 +128,7 @@ async def create_round(
     uow.rounds.add(round_)
     await uow.session.flush()
     letters, history = [], []
-    source = operator_source(principal)
+    source = key_source(principal)
     for draft in drafts:
         letter = _letter(round_, draft, cards.get(draft.code), sender, request, now)
         letters.append(letter)
@@ -298,7 +299,7 @@ async def send_round(round_: Round, *, principal: Principal, uow: Reconciliation
         raise Conflict("The round has no letter that can go: every one is excluded.")
     round_.state, round_.sent_at = "ongoing", now
     emails = [_Email(*row, send_no=1, state="queued") for row in queued]
-    await _announce(uow, round_.tenant_id, emails, "letter", operator_source(principal), now)
+    await _announce(uow, round_.tenant_id, emails, "letter", key_source(principal), now)
     return len(emails)
 
 
@@ -380,31 +381,31 @@ async def on_delivered(
     event: LetterEmailsDelivered, *, envelope: Envelope, uow: ReconciliationUnitOfWork
 ) -> None:
     reports = {(r.letter_id, r.send_no): r for r in event.reports}
-    emails = await uow.letters.emails_by_key(reports)
-    letters = {
-        letter.id: letter
-        for letter in await uow.letters.by_ids(envelope.tenant, {k[0] for k in reports})
-    }
-    history, rounds = [], set()
-    for key, report in reports.items():
-        email, letter = emails.get(key), letters.get(key[0])
-        if email is None or letter is None or email.outcome != "queued":
-            continue  # not ours, or settled already
-        email.outcome, email.reason = report.outcome, report.reason
-        email.attempts = [attempt.model_dump(mode="json") for attempt in report.attempts]
-        email.finished_at = report.finished_at
-        letter.state = after_delivery(letter.state, report.outcome)
-        letter.updated_at = report.finished_at
-        if report.outcome == "failed" and letter.state == "failed":
-            letter.reason = report.reason
-        elif letter.state == "sent":
-            letter.reason = report.reason  # recipients refused while others got it, or ""
+    letters, pending = await uow.letters.for_delivery(envelope.tenant, reports)
+    states = {letter_id: (row.state, row.reason) for letter_id, row in letters.items()}
+    emails, history, rounds = [], [], set()
+    for key in sorted(pending, key=lambda k: k[1]):  # a letter's e-mails in their order
+        report, letter_id = reports[key], key[0]
+        before, reason = states[letter_id]
+        state = after_delivery(before, report.outcome)
+        if state == report.outcome:  # the letter stands where this e-mail left it
+            reason = report.reason  # why it failed, or the recipients refused while others got it
+        states[letter_id] = (state, reason)
+        emails.append(
+            {"letter_id": letter_id, "send_no": report.send_no, "outcome": report.outcome,
+             "reason": report.reason, "finished_at": report.finished_at,
+             "attempts": [attempt.model_dump(mode="json") for attempt in report.attempts]}
+        )  # fmt: skip
         name = "email_sent" if report.outcome == "sent" else "email_failed"
         detail = f"e-mail {report.send_no}" + (f": {report.reason}" if report.reason else "")
-        history.append(
-            _event(letter.id, report.finished_at, name, letter.state, "notifier", detail)
-        )
-        rounds.add(letter.round_id)
+        history.append(_event(letter_id, report.finished_at, name, state, "notifier", detail))
+        rounds.add(letters[letter_id].round_id)
+    changed = [
+        {"id": letter_id, "state": state, "reason": reason, "updated_at": datetime.now(UTC)}
+        for letter_id, (state, reason) in states.items()
+        if (state, reason) != (letters[letter_id].state, letters[letter_id].reason)
+    ]
+    await uow.letters.settle(emails, changed)
     await uow.letters.record(history)
     await _settle_rounds(uow, rounds)
 

@@ -165,7 +165,7 @@ async def test_send_queues_the_emails_and_records_history(service) -> None:
         ("prepared", "prepared"),
         ("queued", "queued"),
     ]
-    assert history[1]["source"].startswith("operator:")
+    assert history[1]["source"].startswith("erp:")
 
 
 async def test_reports_and_answers_move_letters_until_the_round_completes(service) -> None:

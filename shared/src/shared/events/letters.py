@@ -98,7 +98,7 @@ class QueuedEmail(BaseModel):
 
 @register
 class LetterEmailsQueued(Event):
-    """Letters' e-mails to send (up to ~500 per event)."""
+    """Letters' e-mails to send (up to ~100 per event: the first go out while the rest travel)."""
 
     type = "reconciliation.letters.queued"
     emails: list[QueuedEmail]

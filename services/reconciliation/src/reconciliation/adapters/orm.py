@@ -296,7 +296,7 @@ class LetterEvent(Base):
     state: Mapped[str] = mapped_column(String(10))
     """The letter's state after the event."""
     source: Mapped[str] = mapped_column(String(60))
-    """``operator:<key id>``, ``notifier``, ``portal`` or ``system``."""
+    """``<role>:<key id>`` of an API key, ``notifier``, ``portal`` or ``system``."""
     detail: Mapped[str] = mapped_column(Text, default="")
 
 

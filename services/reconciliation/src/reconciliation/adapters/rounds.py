@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.letters import OPEN
 from .orm import Counterparty, Letter, LetterEmail, LetterEvent, Round
 from .scope import code_in
+
+# Core tables: thousands of rows at a time go in and change without ORM objects.
+_letters = Letter.__table__
+_events = LetterEvent.__table__
+_emails = LetterEmail.__table__
 
 
 class Rounds:
@@ -100,7 +105,7 @@ class Letters:
 
     async def insert(self, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), 1000):
-            await self.session.execute(insert(Letter), rows[start : start + 1000])
+            await self.session.execute(insert(_letters), rows[start : start + 1000])
 
     async def get(self, tenant_id: uuid.UUID, letter_id: uuid.UUID) -> Letter | None:
         query = select(Letter).where(Letter.tenant_id == tenant_id, Letter.id == letter_id)
@@ -167,7 +172,7 @@ class Letters:
     async def record(self, events: list[dict[str, Any]]) -> None:
         """Add history entries: ``letter_id``, ``at``, ``event``, ``state``, ``source``, ``detail``."""
         for start in range(0, len(events), 1000):
-            await self.session.execute(insert(LetterEvent), events[start : start + 1000])
+            await self.session.execute(insert(_events), events[start : start + 1000])
 
     async def history(self, letter_id: uuid.UUID) -> list[LetterEvent]:
         query = select(LetterEvent).where(LetterEvent.letter_id == letter_id)
@@ -175,11 +180,51 @@ class Letters:
 
     async def add_emails(self, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), 1000):
-            await self.session.execute(insert(LetterEmail), rows[start : start + 1000])
+            await self.session.execute(insert(_emails), rows[start : start + 1000])
 
     async def emails(self, letter_id: uuid.UUID) -> list[LetterEmail]:
         query = select(LetterEmail).where(LetterEmail.letter_id == letter_id)
         return list(await self.session.scalars(query.order_by(LetterEmail.send_no)))
+
+    async def for_delivery(
+        self, tenant_id: uuid.UUID | None, keys: Collection[tuple[uuid.UUID, int]]
+    ) -> tuple[dict[uuid.UUID, Row], set[tuple[uuid.UUID, int]]]:
+        """The letters behind ``keys`` (id, state, reason, round_id; locked), and which of the
+        e-mails are still waiting for their outcome."""
+        ids = list({letter_id for letter_id, _ in keys})
+        query = select(_letters.c.id, _letters.c.state, _letters.c.reason, _letters.c.round_id)
+        query = query.where(_letters.c.id.in_(ids))
+        if tenant_id is not None:
+            query = query.where(_letters.c.tenant_id == tenant_id)
+        letters = {row.id: row for row in await self.session.execute(query.with_for_update())}
+        waiting = select(_emails.c.letter_id, _emails.c.send_no).where(
+            _emails.c.letter_id.in_(list(letters)), _emails.c.outcome == "queued"
+        )
+        wanted = set(keys)
+        pending = {tuple(row) for row in await self.session.execute(waiting)} & wanted
+        return letters, pending  # type: ignore[return-value]
+
+    async def settle(self, emails: list[dict[str, Any]], letters: list[dict[str, Any]]) -> None:
+        """Store e-mails' outcomes (``letter_id``, ``send_no``, ``outcome``, ``reason``,
+        ``attempts``, ``finished_at``) and letters' new states (``id``, ``state``, ``reason``,
+        ``updated_at``), each as one statement run for many rows."""
+        if emails:
+            await self.session.execute(
+                update(_emails)
+                .where(_emails.c.letter_id == bindparam("k_letter"),
+                       _emails.c.send_no == bindparam("k_send"))
+                .values(outcome=bindparam("outcome"), reason=bindparam("reason"),
+                        attempts=bindparam("attempts"), finished_at=bindparam("finished_at")),
+                [{"k_letter": e["letter_id"], "k_send": e["send_no"], **e} for e in emails],
+            )  # fmt: skip
+        if letters:
+            await self.session.execute(
+                update(_letters)
+                .where(_letters.c.id == bindparam("k_id"))
+                .values(state=bindparam("state"), reason=bindparam("reason"),
+                        updated_at=bindparam("updated_at")),
+                [{"k_id": letter["id"], **letter} for letter in letters],
+            )  # fmt: skip
 
     async def emails_by_key(
         self, keys: Iterable[tuple[uuid.UUID, int]]

@@ -382,7 +382,8 @@ async def get_letter(
     response_model=list[HistoryOut],
     summary="A letter's state history (Durum geçmişi)",
     description="Every state change and every e-mail queued, oldest first, with its time and "
-    "source: `operator:<key id>`, `notifier`, `portal` or `system` (expiry, reminders).",
+    "source: `<role>:<key id>` of an API key (`erp:…`, `operator:…`), `notifier`, `portal` or "
+    "`system` (expiry, reminders).",
 )
 async def letter_history(
     letter_id: uuid.UUID,
@@ -443,7 +444,7 @@ async def resend_letter(
     async with uow:
         letter = await _letter(uow, principal, letter_id)
         rounds.check_resendable(letter)
-        source = rounds.operator_source(principal)
+        source = rounds.key_source(principal)
         queued = await rounds.resend([letter], source=source, purpose="resend", uow=uow)
         await uow.commit()
     return QueuedOut(queued=queued)
@@ -465,7 +466,7 @@ async def resend_round(
     async with uow:
         await _round(uow, principal, round_id, lock=True)
         letters = await uow.letters.of_round(round_id, states=states)
-        source = rounds.operator_source(principal)
+        source = rounds.key_source(principal)
         queued = (
             await rounds.resend(letters, source=source, purpose="resend", uow=uow) if letters else 0
         )
