@@ -296,7 +296,9 @@ async def send_round(round_: Round, *, principal: Principal, uow: Reconciliation
     now = datetime.now(UTC)
     queued = await uow.letters.queue_prepared(round_.id, now)
     if not queued:
-        raise Conflict("The round has no letter that can go: every one is excluded.")
+        raise Conflict(
+            "The round has no letter that can go: none was prepared or all are excluded."
+        )
     round_.state, round_.sent_at = "ongoing", now
     emails = [_Email(*row, send_no=1, state="queued") for row in queued]
     await _announce(uow, round_.tenant_id, emails, "letter", key_source(principal), now)
