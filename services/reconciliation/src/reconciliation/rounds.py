@@ -21,6 +21,7 @@ from shared.events import (
     LetterEmailsDelivered,
     LetterEmailsQueued,
     LetterRecord,
+    LettersIssued,
     LetterViewed,
 )
 from shared.events.envelope import Envelope
@@ -31,7 +32,7 @@ from .adapters.orm import Counterparty, Letter, Round
 from .adapters.repository import ReconciliationUnitOfWork
 from .adapters.rounds import counterparties_by_code
 from .domain.babs import DEFAULT_THRESHOLD, BabsLine
-from .domain.balances import Balance
+from .domain.balances import Balance, split_sides
 from .domain.letters import (
     REMINDED,
     RESENDABLE,
@@ -102,6 +103,7 @@ async def create_round(
     )
     drafts = await _drafts(uow, tenant_id, request, scope)
     involved = sorted({code for draft in drafts for code in draft.codes})
+    documents = await _documents(uow, tenant_id, request, involved)
     cards = await counterparties_by_code(uow.session, tenant_id, involved)
     tenant = await uow.identity.tenant(tenant_id)
     sender = {
@@ -131,6 +133,8 @@ async def create_round(
     source = key_source(principal)
     for draft in drafts:
         letter = _letter(round_, draft, cards.get(draft.code), sender, request, now)
+        if letter["state"] == "prepared":
+            letter["documents"] = _letter_documents(draft, documents)
         letters.append(letter)
         event = "excluded" if letter["state"] == "excluded" else "prepared"
         history.append(_event(letter["id"], now, event, letter["state"], source, letter["reason"]))
@@ -178,6 +182,43 @@ async def _drafts(
             drafts[code] = _Draft(code, [code])
             listed.add(code)
     return [drafts[code] for code in sorted(drafts)]
+
+
+async def _documents(
+    uow: ReconciliationUnitOfWork, tenant_id: uuid.UUID, request: RoundRequest, codes: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Per code, the documents behind its amounts as ``DocumentRecord`` JSON, in date order."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    if request.kind == "balance":
+        assert request.as_of is not None
+        moves = await compute.balance_movements(uow.session, tenant_id, request.as_of, codes)
+        for code, day, number, text, currency, amount, reversal in moves:
+            debit, credit = split_sides(amount, reversal)
+            found.setdefault(code, []).append(
+                {"date": day.isoformat(), "document_no": number, "description": text,
+                 "currency": currency, "debit": str(debit) if debit else None,
+                 "credit": str(credit) if credit else None}
+            )  # fmt: skip
+        return found
+    assert request.period is not None
+    rows = await compute.month_documents(
+        uow.session, tenant_id, request.period, codes, excluded_series=set(request.exclude_series)
+    )
+    for code, form, day, number, net in rows:
+        found.setdefault(code, []).append(
+            {"date": day.isoformat(), "document_no": number, "description": code, "form": form,
+             "net": str(net)}
+        )  # fmt: skip
+    return found
+
+
+def _letter_documents(draft: _Draft, documents: dict[str, list[dict[str, Any]]]) -> list[dict]:
+    """The documents of the draft's codes; for a BA/BS letter only those of the forms it lists."""
+    chosen = [doc for code in draft.codes for doc in documents.get(code, [])]
+    if draft.line is not None:
+        forms = {form for form, side in (("BA", draft.line.ba), ("BS", draft.line.bs)) if side}
+        chosen = [doc for doc in chosen if doc["form"] in forms]
+    return sorted(chosen, key=lambda doc: doc["date"]) if len(draft.codes) > 1 else chosen
 
 
 def _parameters(request: RoundRequest) -> dict[str, Any]:
@@ -252,6 +293,8 @@ def _letter(
         "reason": reason,
         "sends": 0,
         "updated_at": now,
+        "documents": [],
+        "answer": None,
     }
 
 
@@ -300,9 +343,34 @@ async def send_round(round_: Round, *, principal: Principal, uow: Reconciliation
             "The round has no letter that can go: none was prepared or all are excluded."
         )
     round_.state, round_.sent_at = "ongoing", now
-    emails = [_Email(*row, send_no=1, state="queued") for row in queued]
+    await _issue(
+        uow, round_.tenant_id, [(content, documents) for _, content, _, documents in queued]
+    )
+    emails = [_Email(id_, content, to, send_no=1, state="queued") for id_, content, to, _ in queued]
     await _announce(uow, round_.tenant_id, emails, "letter", key_source(principal), now)
     return len(emails)
+
+
+ISSUE_LETTERS, ISSUE_DOCUMENTS = 100, 5000
+"""A ``LettersIssued`` event holds whole letters: up to this many, or about this many documents."""
+
+
+async def _issue(
+    uow: ReconciliationUnitOfWork,
+    tenant_id: uuid.UUID,
+    letters: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]],
+) -> None:
+    """Hand the sent letters and their documents to the portal."""
+    batch: list[dict[str, Any]] = []
+    documents = 0
+    for content, docs in letters:
+        batch.append({"letter": content, "documents": docs})
+        documents += len(docs)
+        if len(batch) >= ISSUE_LETTERS or documents >= ISSUE_DOCUMENTS:
+            await uow.emit_payload(LettersIssued, {"letters": batch}, tenant=tenant_id)
+            batch, documents = [], 0
+    if batch:
+        await uow.emit_payload(LettersIssued, {"letters": batch}, tenant=tenant_id)
 
 
 async def resend(
@@ -440,6 +508,11 @@ async def on_answered(
         return
     letter.state, letter.updated_at = state, event.answered_at
     letter.reason = event.reason if state == "disagreed" else ""
+    letter.answer = event.model_dump(
+        mode="json", include={"answer", "reason", "answered_by", "answered_title",
+                              "their_balance", "attachment", "answered_at", "from_address",
+                              "user_agent"},
+    )  # fmt: skip
     detail = "; ".join(filter(None, [event.reason, f"by {by}" if by else ""]))
     await uow.letters.record([_event(letter.id, event.answered_at, state, state, "portal", detail)])
     await _settle_rounds(uow, {letter.round_id})

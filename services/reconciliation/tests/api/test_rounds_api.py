@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from reconciliation import identity
 from reconciliation.round_clock import business_today, tick
@@ -15,6 +16,7 @@ from shared.events import (
     LetterAnswered,
     LetterEmailsDelivered,
     LetterEmailsQueued,
+    LettersIssued,
     LetterViewed,
 )
 from shared.testing import eventually, grant_key
@@ -159,7 +161,17 @@ async def test_send_queues_the_emails_and_records_history(service) -> None:
     assert ozturk["letter"]["valid_until"] == VALID
     LetterEmailsQueued.model_validate(queued.payload)  # what the notifier will read
 
+    [issued] = service.of_type(LettersIssued.type)
+    LettersIssued.model_validate(issued.payload)  # what the portal will read
+    shown = {x["letter"]["counterparty_code"]: x["documents"] for x in issued.payload["letters"]}
+    assert set(shown) == {"120.001", "120.002"}  # not the excluded one
+    assert [(d["document_no"], d["debit"], d["credit"]) for d in shown["120.001"]] == [
+        ("", "1500.25", None), ("", None, "500.00")
+    ]  # fmt: skip
+    assert [(d["currency"], d["credit"]) for d in shown["120.002"]] == [("USD", "200.00")]
+
     letter = (await letters_of(service, created["id"]))["120.001"]
+    assert letter["documents"] == 2 and letter["answer"] is None
     history = await service.get(f"/letters/{letter['id']}/history")
     assert [(h["event"], h["state"]) for h in history] == [
         ("prepared", "prepared"),
@@ -193,9 +205,12 @@ async def test_reports_and_answers_move_letters_until_the_round_completes(servic
     await publish(service, LetterEmailsDelivered(reports=[report(acme, 1, "sent")]))
     now = datetime.now(UTC)
     await publish(service, LetterViewed(letter_id=ozturk, viewed_at=now, from_address="1.2.3.4"))
-    await publish(service, LetterAnswered(letter_id=ozturk, answer="disagreed",
-                                          reason="Bizde 900 TL görünüyor", answered_by="Mehmet",
-                                          answered_at=now))  # fmt: skip
+    await publish(service, LetterAnswered(
+        letter_id=ozturk, answer="disagreed", reason="Bizde 900 TL görünüyor",
+        answered_by="Mehmet", answered_title="Muhasebe Müdürü", their_balance=Decimal("900"),
+        attachment={"file_name": "ekstre.pdf", "content_type": "application/pdf", "size": 1234,
+                    "sha256": "ab" * 32},
+        answered_at=now, from_address="1.2.3.4", user_agent="Firefox"))  # fmt: skip
 
     async def answered() -> bool:
         return (await letters_of(service, round_id))["120.001"]["state"] == "disagreed"
@@ -212,6 +227,10 @@ async def test_reports_and_answers_move_letters_until_the_round_completes(servic
         ("disagreed", "portal"),
     ]  # fmt: skip
     assert "Bizde 900 TL" in history[-1]["detail"]
+    answer = (await letters_of(service, round_id))["120.001"]["answer"]
+    assert answer["answered_title"] == "Muhasebe Müdürü" and answer["their_balance"] == "900"
+    assert answer["attachment"]["file_name"] == "ekstre.pdf"
+    assert answer["user_agent"] == "Firefox" and answer["from_address"] == "1.2.3.4"
 
     # The clock: after the validity date the open letter expires and the round completes.
     runtime = service.app.state.runtime
@@ -346,6 +365,14 @@ async def test_babs_round_freezes_the_forms_of_the_month(service) -> None:
     assert letters["320.001"]["ba"] == {"count": 2, "total": "5500.00"}
     assert letters["320.001"]["bs"] is None  # its only document is of the IRS series
     assert merged["parameters"]["exclude_series"] == ["IRS"]
+    await service.client.post(f"/rounds/{merged['id']}/send", headers=service.auth)
+    await service.outbox_empty()
+    [issued] = service.of_type(LettersIssued.type)
+    [letter] = issued.payload["letters"]
+    assert [(d["form"], d["net"], d["description"]) for d in letter["documents"]] == [
+        ("BA", "3000.00", "320.001"),
+        ("BA", "2500.00", "320.002"),
+    ]  # the Form Ba documents of both codes; the IRS series and Form Bs are not on the letter
 
 
 async def test_bad_requests_other_tenants_and_idempotency(service) -> None:

@@ -21,7 +21,7 @@ SUBSCRIPTIONS: Topology = {
         "portal.letter.answered",
     ),
     "notifier": (IDENTITY, "reconciliation.letters.queued"),
-    "portal": (IDENTITY,),
+    "portal": (IDENTITY, "reconciliation.letters.issued"),
 }
 
 SERVICES: tuple[str, ...] = tuple(SUBSCRIPTIONS)

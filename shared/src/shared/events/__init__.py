@@ -14,14 +14,18 @@ from .bank_ingest import (
 from .envelope import Envelope, Event
 from .identity import ApiKeyIssued, ApiKeyRevoked, TenantCreated
 from .letters import (
+    AttachmentRecord,
     BalanceRecord,
     DeliveryReport,
+    DocumentRecord,
     FirmRecord,
     FormTotalRecord,
+    IssuedLetter,
     LetterAnswered,
     LetterEmailsDelivered,
     LetterEmailsQueued,
     LetterRecord,
+    LettersIssued,
     LetterViewed,
     QueuedEmail,
     Recipient,
@@ -37,6 +41,10 @@ from .reconciliation import (
 from .registry import known_events, parse, register
 
 __all__ = [
+    "AttachmentRecord",
+    "DocumentRecord",
+    "IssuedLetter",
+    "LettersIssued",
     "BalanceRecord",
     "DeliveryReport",
     "FirmRecord",

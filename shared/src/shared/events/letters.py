@@ -77,6 +77,38 @@ class LetterRecord(BaseModel):
     note: str = ""
 
 
+class DocumentRecord(BaseModel):
+    """One document behind a letter's amounts, as the counterparty's page lists it: for a balance
+    letter a movement counted in the balance (``debit`` or ``credit`` in ``currency``), for a
+    BA/BS letter a document of the month (``form`` and ``net``, its total excluding VAT, TL)."""
+
+    model_config = ConfigDict(frozen=True)
+    date: date
+    document_no: str
+    description: str = ""
+    currency: str = "TRY"
+    debit: Decimal | None = None
+    credit: Decimal | None = None
+    form: Literal["BA", "BS"] | None = None
+    net: Decimal | None = None
+
+
+class IssuedLetter(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    letter: LetterRecord
+    documents: list[DocumentRecord]
+    """In date order."""
+
+
+@register
+class LettersIssued(Event):
+    """Letters of a round that was sent, with the documents behind them: what the portal shows
+    the counterparty. A batch holds whole letters (up to ~100, or ~5,000 documents)."""
+
+    type = "reconciliation.letters.issued"
+    letters: list[IssuedLetter]
+
+
 class Recipient(BaseModel):
     model_config = ConfigDict(frozen=True)
     address: str
@@ -148,6 +180,17 @@ class LetterViewed(Event):
     viewed_at: datetime
     from_address: str = ""
     """The client's IP address."""
+    user_agent: str = ""
+
+
+class AttachmentRecord(BaseModel):
+    """A file the counterparty attached to the answer; it stays at the portal."""
+
+    model_config = ConfigDict(frozen=True)
+    file_name: str
+    content_type: str
+    size: int
+    sha256: str
 
 
 @register
@@ -161,5 +204,11 @@ class LetterAnswered(Event):
     """Why they disagree (required then)."""
     answered_by: str = ""
     """The name the person gave."""
+    answered_title: str = ""
+    """Their position (ünvan), as they gave it."""
+    their_balance: Decimal | None = None
+    """The balance in their books, when they gave one (in the letter's main currency)."""
+    attachment: AttachmentRecord | None = None
     answered_at: datetime
     from_address: str = ""
+    user_agent: str = ""

@@ -141,6 +141,44 @@ def _balance(
     )  # fmt: skip
 
 
+async def balance_movements(
+    session: AsyncSession, tenant_id: uuid.UUID, at: date, codes: Sequence[str]
+) -> list[tuple[str, date, str, str, str, Decimal, bool]]:
+    """The movements ``balances()`` counts for ``codes`` at ``at``: (code, date, document no,
+    description, currency, amount, is a reversal), by code and date."""
+    m = _moves
+    rows, counted = _counted_rows(tenant_id, at, [code_in(m.c.code, codes, _dialect(session))], [])
+    query = (
+        select(m.c.code, m.c.balance_date, m.c.document_no, m.c.description, m.c.currency,
+               m.c.amount, m.c.reverses.is_not(None))
+        .select_from(rows)
+        .where(*counted)
+        .order_by(m.c.code, m.c.balance_date, m.c.document_no, m.c.control_key)
+    )  # fmt: skip
+    return [tuple(row) for row in await session.execute(query)]  # type: ignore[misc]
+
+
+async def month_documents(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    period: date,
+    codes: Sequence[str],
+    *,
+    excluded_series: Collection[str] = frozenset(),
+) -> list[tuple[str, str, date, str, Decimal]]:
+    """The BA/BS documents of ``codes`` in ``period`` that count (net not zero): (code, form,
+    document date, document no, net), by code, form and date."""
+    d = _docs
+    where = _babs_rows(tenant_id, period, excluded_series)
+    where += [code_in(d.c.code, codes, _dialect(session)), d.c.net != _ZERO]
+    query = (
+        select(d.c.code, d.c.form, d.c.document_date, d.c.document_no, d.c.net)
+        .where(*where)
+        .order_by(d.c.code, d.c.form, d.c.document_date, d.c.document_no)
+    )
+    return [tuple(row) for row in await session.execute(query)]  # type: ignore[misc]
+
+
 # BA/BS ------------------------------------------------------------------------------------------
 
 _docs = BabsDocumentRow.__table__

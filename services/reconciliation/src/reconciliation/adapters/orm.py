@@ -275,6 +275,12 @@ class Letter(Base):
     """``address``, ``role`` (counterparty / contact / kep), ``name``."""
     content: Mapped[dict] = mapped_column(JSON)
     """The letter as :class:`shared.events.LetterRecord` JSON: what it says, frozen."""
+    documents: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
+    """The documents behind its amounts (:class:`shared.events.DocumentRecord` JSON), frozen
+    with them: the movements of the balance, or the BA/BS documents of the month."""
+    answer: Mapped[dict | None] = mapped_column(JSON)
+    """The counterparty's answer as the portal reported it: who (name, title), when, from
+    where, their own balance, the attached file's name and size."""
     state: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(Text, default="")
     """Why it is excluded, failed or disagreed."""

@@ -142,12 +142,12 @@ class Letters:
 
     async def queue_prepared(
         self, round_id: uuid.UUID, at: datetime
-    ) -> list[tuple[uuid.UUID, dict, list[dict]]]:
+    ) -> list[tuple[uuid.UUID, dict, list[dict], list[dict]]]:
         """Every prepared letter of the round queued for its first e-mail: (id, content,
-        recipients) of each."""
+        recipients, documents) of each."""
         prepared = (Letter.round_id == round_id) & (Letter.state == "prepared")
         rows = await self.session.execute(
-            select(Letter.id, Letter.content, Letter.recipients).where(prepared)
+            select(Letter.id, Letter.content, Letter.recipients, Letter.documents).where(prepared)
         )
         found = [tuple(row) for row in rows]
         await self.session.execute(

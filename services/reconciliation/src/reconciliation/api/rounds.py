@@ -146,6 +146,11 @@ class LetterOut(BaseModel):
     balances: list[dict[str, Any]] = Field(description="Balance letters: per currency, frozen")
     ba: dict[str, Any] | None = Field(description="BA/BS letters: Form Ba count and total")
     bs: dict[str, Any] | None
+    documents: int = Field(description="Documents behind the amounts, shown on the portal")
+    answer: dict[str, Any] | None = Field(
+        description="The counterparty's answer: answer, reason, answered_by, answered_title, "
+        "their_balance, attachment (name, type, size), answered_at, from_address, user_agent"
+    )
 
 
 class HistoryOut(BaseModel):
@@ -198,7 +203,8 @@ def _letter_out(letter: Letter) -> LetterOut:
         title=letter.title, state=letter.state, reason=letter.reason,
         recipients=letter.recipients, sends=letter.sends, updated_at=letter.updated_at,
         language=content.get("language", "tr"), balances=content.get("balances", []),
-        ba=content.get("ba"), bs=content.get("bs"),
+        ba=content.get("ba"), bs=content.get("bs"), documents=len(letter.documents or []),
+        answer=letter.answer,
     )  # fmt: skip
 
 

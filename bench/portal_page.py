@@ -1,0 +1,259 @@
+"""The counterparty's letter page under load, against a bare FastAPI page.
+
+    .venv/bin/python bench/portal_page.py                      # 50 clients for 30 s
+    .venv/bin/python bench/portal_page.py --clients 50 --seconds 30 --letters 1000
+
+The portal runs as its own process (``python -m portal``, one worker) on a PostgreSQL database
+of its own, fed over RabbitMQ with ``reconciliation.letters.issued`` events as in production:
+``--letters`` balance letters with 20 documents each. A second process (this script with
+``--load``) opens ``--clients`` concurrent keep-alive connections and, for ``--seconds``, each
+asks for a letter page after the other, letters drawn at random (the first view of each marks it
+viewed and emits an event; later ones only read). It prints p50 / p99 latency and requests/s.
+
+Baseline: a bare FastAPI app (same uvicorn, one worker) whose one route returns a constant page
+of the same size, loaded by the same client the same way. Ratio: the portal's requests/s over
+the baseline's. Target: p99 < 100 ms at 50 clients, ratio ≥ 0.3.
+
+All clients come from 127.0.0.1, so the bench raises the portal's per-address limits
+(``MUTABIK_PORTAL_LOOKUPS_PER_MINUTE``): it measures the page, not the rate limiter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import aio_pika
+import httpx
+
+from shared.bus import SUBSCRIPTIONS, RabbitMQBus
+from shared.events import Envelope, LettersIssued
+from shared.portal_links import letter_token
+
+sys.path.insert(0, str(Path(__file__).parent))
+from service_process import PG, admin, wait_ready  # noqa: E402
+
+AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+SECRET = "bench-secret-key"
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+# The load (runs in its own process) -------------------------------------------------------------
+
+
+async def load(urls: list[str], clients: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def client(http: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            response = await http.get(random.choice(urls))
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                errors += 1
+
+    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    }
+
+
+async def run_load(urls: list[str], clients: int, seconds: float) -> dict[str, float]:
+    """``load`` in a second process."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump(urls, file)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--load", file.name, "--clients", str(clients),
+        "--seconds", str(seconds), stdout=subprocess.PIPE,
+    )  # fmt: skip
+    output, _ = await process.communicate()
+    if process.returncode:
+        raise RuntimeError("the load process failed")
+    return json.loads(output.decode().strip().splitlines()[-1])
+
+
+# The portal and the baseline --------------------------------------------------------------------
+
+
+def issued_letters(tenant: uuid.UUID, count: int) -> list[tuple[uuid.UUID, dict]]:
+    round_id = uuid.uuid4()
+    valid_until = (date.today() + timedelta(days=30)).isoformat()
+    letters = []
+    for n in range(count):
+        letter_id = uuid.uuid4()
+        record = {
+            "letter_id": str(letter_id), "round_id": str(round_id), "language": "tr",
+            "subject": "31.12.2025 tarihli cari hesap mutabakatı",
+            "sender": {"name": "Demo Gıda San. ve Tic. A.Ş.", "tax_office": "Kozyatağı",
+                       "tax_id": "4540536920"},
+            "counterparty_code": f"120.{n:05d}", "counterparty_title": f"Müşteri {n} Tic. A.Ş.",
+            "kind": "balance", "valid_until": valid_until, "as_of": "2025-12-31",
+            "balances": [{"currency": "TRY", "amount": f"{n + 1}234.56", "side": "debit"}],
+        }  # fmt: skip
+        documents = [
+            {"date": f"2025-{m % 12 + 1:02d}-15", "document_no": f"GIB2025{n:05d}{m:04d}",
+             "description": f"Satış faturası {m}", "currency": "TRY", "debit": f"{m + 1}00.00"}
+            for m in range(20)
+        ]  # fmt: skip
+        letters.append((letter_id, {"letter": record, "documents": documents}))
+    return letters
+
+
+async def feed(config: dict[str, str], tenant: uuid.UUID, letters: list) -> None:
+    bus = RabbitMQBus(AMQP, SUBSCRIPTIONS, exchange=config["exchange"],
+                      queue_prefix=config["prefix"])  # fmt: skip
+    await bus.start()
+    try:
+        for start in range(0, len(letters), 100):
+            event = {"letters": [body for _, body in letters[start : start + 100]]}
+            envelope = Envelope(type=LettersIssued.type, version=LettersIssued.version,
+                                tenant=tenant, correlation_id="bench", payload=event)  # fmt: skip
+            await bus.publish([envelope])
+    finally:
+        await bus.close()
+
+
+async def start_portal(
+    port: int, database: str, config: dict[str, str]
+) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "MUTABIK_PORTAL_DATABASE_URL": database,
+        "MUTABIK_PORTAL_BUS_URL": AMQP,
+        "MUTABIK_PORTAL_EXCHANGE": config["exchange"],
+        "MUTABIK_PORTAL_QUEUE_PREFIX": config["prefix"],
+        "MUTABIK_PORTAL_HTTP_PORT": str(port),
+        "MUTABIK_PORTAL_SECRET_KEY": SECRET,
+        "MUTABIK_PORTAL_LOG_LEVEL": "WARNING",
+        "MUTABIK_PORTAL_LOOKUPS_PER_MINUTE": "100000000",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "portal", env=env, stdout=subprocess.DEVNULL
+    )
+    await wait_ready(f"http://{HOST}:{port}")
+    return process
+
+
+BARE = """
+import sys
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+import uvicorn
+page = open(sys.argv[1], "rb").read()
+app = FastAPI()
+
+@app.get("/page")
+async def constant() -> HTMLResponse:
+    return HTMLResponse(page)
+
+@app.get("/readyz")
+async def ready() -> dict:
+    return {"ok": True}
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+async def main(args: argparse.Namespace) -> None:
+    token = uuid.uuid4().hex[:8]
+    config = {"exchange": f"bench.portal.{token}.events", "prefix": f"bench.portal.{token}"}
+    name = f"bench_portal_{token}"
+    await admin(f'CREATE DATABASE "{name}"')
+    port, bare_port = free_port(), free_port()
+    tenant = uuid.uuid4()
+    letters = issued_letters(tenant, args.letters)
+    portal = await start_portal(port, f"{PG.rsplit('/', 1)[0]}/{name}", config)
+    bare = None
+    try:
+        await feed(config, tenant, letters)
+        base = f"http://{HOST}:{port}/letters/"
+        urls = [base + letter_token(SECRET, letter_id) for letter_id, _ in letters]
+        async with httpx.AsyncClient(timeout=10) as http:
+            for _ in range(300):
+                if (await http.get(urls[-1])).status_code == 200:
+                    break
+                await asyncio.sleep(0.1)
+            page = (await http.get(urls[-1])).content
+        with tempfile.NamedTemporaryFile("wb", suffix=".html", delete=False) as file:
+            file.write(page)
+        bare = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", BARE, file.name, str(bare_port)
+        )
+        await wait_ready(f"http://{HOST}:{bare_port}")
+        await run_load([f"http://{HOST}:{bare_port}/page"], args.clients, 3)  # warm up
+        baseline = await run_load([f"http://{HOST}:{bare_port}/page"], args.clients, args.seconds)
+        await run_load(urls, args.clients, 3)  # warm up (and the first views)
+        measured = await run_load(urls, args.clients, args.seconds)
+    finally:
+        portal.terminate()
+        await portal.wait()
+        if bare is not None:
+            bare.terminate()
+            await bare.wait()
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await drop_broker_objects(config)
+    print(f"page: {len(page):,} bytes, {args.letters} letters, {args.clients} clients, "
+          f"{args.seconds:.0f} s")  # fmt: skip
+    print(f"{'target':<16}{'requests':>9}{'errors':>7}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}")
+    for label, figures in (("bare FastAPI", baseline), ("letter page", measured)):
+        print(f"{label:<16}{figures['requests']:>9}{figures['errors']:>7}{figures['rps']:>8.0f}"
+              f"{figures['p50_ms']:>8.1f}{figures['p99_ms']:>8.1f}")  # fmt: skip
+    print(f"ratio (letter page req/s / bare): {measured['rps'] / baseline['rps']:.2f}")
+
+
+async def drop_broker_objects(config: dict[str, str]) -> None:
+    listing = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "-q", "list_queues", "name", stdout=subprocess.PIPE
+    )
+    names = (await listing.communicate())[0].decode().split()
+    connection = await aio_pika.connect(AMQP)
+    async with connection:
+        channel = await connection.channel()
+        for queue in names:
+            if queue.startswith(config["prefix"] + "."):
+                await channel.queue_delete(queue)
+        await channel.exchange_delete(config["exchange"])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--letters", type=int, default=1000)
+    parser.add_argument("--load", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.load:
+        urls = json.loads(Path(arguments.load).read_text())
+        print(json.dumps(asyncio.run(load(urls, arguments.clients, arguments.seconds))))
+    else:
+        asyncio.run(main(arguments))
