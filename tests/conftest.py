@@ -8,6 +8,7 @@ bank-ingest shows the movements exported."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import uuid
@@ -22,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from sqlalchemy import update
@@ -367,3 +369,55 @@ async def pass_validity_in(database_url: str, round_id: str) -> None:
 @pytest.fixture
 def round_flow() -> SimpleNamespace:
     return SimpleNamespace(run=round_to_completed, pass_validity_in=pass_validity_in)
+
+
+@dataclass
+class Live:
+    """The whole system in embedded mode on a real port (a browser needs one)."""
+
+    url: str
+    apps: dict[str, FastAPI]
+    headers: dict[str, str]
+    client: httpx.AsyncClient
+
+    async def call(self, method: str, path: str, *, expect: int = 200, **kwargs) -> Any:
+        response = await self.client.request(method, path, headers=self.headers, **kwargs)
+        assert response.status_code == expect, (path, response.text)
+        return response.json() if response.content else None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest_asyncio.fixture
+async def live(tmp_path, monkeypatch, mailbox) -> AsyncIterator[Live]:
+    """Embedded mode served by uvicorn on 127.0.0.1; letters e-mailed to the ``mailbox`` server
+    with links to this server's portal."""
+    _, smtp_port = mailbox
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    for name, value in {
+        "MUTABIK_NOTIFIER_SMTP_HOST": "127.0.0.1",
+        "MUTABIK_NOTIFIER_SMTP_PORT": str(smtp_port),
+        "MUTABIK_NOTIFIER_SMTP_SENDER_ADDRESS": "mutabakat@demogida.com.tr",
+        "MUTABIK_NOTIFIER_SEND_POLL_SECONDS": "0.2",
+        "MUTABIK_NOTIFIER_PORTAL_LINK_BASE": f"{url}/portal/letters/",
+    }.items():
+        monkeypatch.setenv(name, value)
+    root, apps = embedded_system(tmp_path, retry_delays=(0.05, 0.1))
+    server = uvicorn.Server(uvicorn.Config(root, host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        await eventually(lambda: server.started, what="the server listens")
+        async with apps["reconciliation"].state.runtime.new_uow() as uow:
+            _, issued = await new_tenant_with_key(uow, f"Live {uuid.uuid4().hex[:6]}")
+        await wait_until_key_works(apps, issued.api_key)
+        headers = {"Authorization": f"Bearer {issued.api_key}"}
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            yield Live(url, apps, headers, client)
+    finally:
+        server.should_exit = True
+        await serving

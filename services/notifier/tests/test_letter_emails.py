@@ -55,6 +55,8 @@ async def test_each_letter_goes_out_with_its_link_and_is_reported(letters, syste
     assert reports[en.letter.letter_id, 1].outcome == "sent"
     (delivered,) = [e for e in letters.events if e.type == "notifier.letters.delivered"]
     assert delivered.tenant == letters.tenant_id
+    [listed] = (await letters.emails(letter_id=str(tr.letter.letter_id)))["items"]
+    assert listed["portal_link"] == url  # the operator can pass the link on
 
 
 async def test_a_refused_recipient_fails_its_letter_only(letters, system_mail) -> None:

@@ -207,6 +207,9 @@ class LetterEmailOut(BaseModel):
         description="While pending: when it is (next) tried, or the end of a sender's hold on it"
     )
     finished_at: datetime | None
+    portal_link: str = Field(
+        "", description="The letter's page, as the e-mail links to it (to pass on by phone)"
+    )
 
 
 class LetterEmailQueueOut(BaseModel):

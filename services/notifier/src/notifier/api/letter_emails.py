@@ -7,9 +7,11 @@ import uuid
 from fastapi import APIRouter, Depends, Query
 
 from shared.auth import Principal, Role
-from shared.http.deps import get_uow, require
+from shared.http.deps import get_runtime, get_uow, require
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.pagination import Page, decode_cursor, page_of
+from shared.portal_links import letter_link
+from shared.runtime import Runtime
 
 from .. import letter_emails
 from ..adapters.repository import NotifierUnitOfWork
@@ -34,6 +36,7 @@ async def list_letter_emails(
     limit: int = Query(100, ge=1, le=1000),
     principal: Principal = Depends(require(Role.OPERATOR)),
     uow: NotifierUnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime),
 ) -> Page[LetterEmailOut]:
     after = decode_cursor(cursor, uuid.UUID, int) if cursor else None
     rows = await letter_emails.emails(
@@ -44,6 +47,12 @@ async def list_letter_emails(
         limit=limit + 1,
         uow=uow,
     )
+    settings = runtime.settings
+    rows = [
+        row.model_copy(update={"portal_link": letter_link(
+            settings.portal_link_base, settings.secret_key, row.letter_id)})  # type: ignore[attr-defined]
+        for row in rows
+    ]  # fmt: skip
     return page_of(rows, limit, lambda email: (email.letter_id, email.send_no))
 
 

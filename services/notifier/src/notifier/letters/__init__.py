@@ -2,7 +2,8 @@
 templates, Turkish by default, English per counterparty, a tenant's own per part) and the e-mail
 that carries it."""
 
-from .formats import Language, Side
+from shared.letter_formats import Language, Side
+
 from .message import build_message, message_bytes
 from .model import (
     BalanceLine,

@@ -4,7 +4,8 @@ not empty and, for the bodies, shows the portal link."""
 
 from __future__ import annotations
 
-from .formats import Language
+from shared.letter_formats import Language
+
 from .render import (
     PARTS,
     LetterTemplateError,

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import TypeAdapter
 
-from .formats import Language, Side
+from shared.letter_formats import Language, Side
 
 Kind = Literal["balance", "babs"]
 """``balance``: cari hesap bakiye mutabakatı; ``babs``: Form Ba / Form Bs mutabakatı of a month."""

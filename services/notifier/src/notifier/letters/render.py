@@ -28,8 +28,9 @@ from jinja2 import (
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from . import formats
-from .formats import Language
+from shared import letter_formats as formats
+from shared.letter_formats import Language
+
 from .model import LetterContent
 
 Part = Literal["subject", "text", "html"]

@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from .formats import Language
+from shared.letter_formats import Language
+
 from .model import BalanceLine, Counterparty, Firm, FormTotal, LetterContent
 
 _SENDER = Firm(name="Örnek Ticaret A.Ş.", tax_office="Kadıköy", tax_id="1234567890")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from notifier.letters.formats import day, money, period, side
+from shared.letter_formats import day, money, period, side
 
 
 @pytest.mark.parametrize(
