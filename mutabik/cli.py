@@ -45,6 +45,8 @@ def cmd_up(args: argparse.Namespace) -> None:
     configure_logging(args.log_level, json=False)
     data_dir = _data_dir(args.data_dir)
     url = f"http://{args.host}:{args.port}"
+    # The letters' links point at this server unless the portal's public address is set.
+    os.environ.setdefault("MUTABIK_NOTIFIER_PORTAL_LINK_BASE", f"{url}/portal/letters/")
 
     async def first_start(apps) -> None:
         runtime = apps["reconciliation"].state.runtime
@@ -77,6 +79,8 @@ def cmd_up(args: argparse.Namespace) -> None:
 def cmd_distributed(args: argparse.Namespace) -> None:
     from .distributed import DistributedConfig, run
 
+    link_base = f"http://127.0.0.1:{args.port}/portal/letters/"
+    os.environ.setdefault("MUTABIK_NOTIFIER_PORTAL_LINK_BASE", link_base)
     run(
         DistributedConfig(
             postgres_url=args.postgres_url,
