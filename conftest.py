@@ -7,9 +7,13 @@ MUTABIK_REQUIRE_SERVICES=1) it fails instead, so CI can never pass by skipping t
 from __future__ import annotations
 
 import asyncio
+import asyncio.runners
+import io
 import os
 import socket
+import sys
 import uuid
+import warnings
 from collections import Counter
 
 import pytest
@@ -19,6 +23,36 @@ AMQP_URL = os.environ.get("MUTABIK_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1
 REQUIRED = os.environ.get("CI") == "true" or os.environ.get("MUTABIK_REQUIRE_SERVICES") == "1"
 
 _passed: Counter[str] = Counter()
+
+TASK_STOP_SECONDS = 10.0
+
+
+def _cancel_all_tasks_within_bounds(loop: asyncio.AbstractEventLoop) -> None:
+    """``asyncio.Runner``'s last step (a test's event loop closing), bounded: a task still
+    running ``TASK_STOP_SECONDS`` after it was cancelled is reported with its stack and left
+    behind, instead of hanging the whole test run with no word of what it waits for. (A run
+    once hung here, after a matcher test had passed, and the stuck task could not be seen.)"""
+    tasks = asyncio.all_tasks(loop)
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    done, pending = loop.run_until_complete(asyncio.wait(tasks, timeout=TASK_STOP_SECONDS))
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            loop.call_exception_handler(
+                {"message": "unhandled exception in a task at the end of a test",
+                 "exception": task.exception(), "task": task}
+            )  # fmt: skip
+    for task in pending:
+        stack = io.StringIO()
+        task.print_stack(file=stack)
+        report = f"a task ignored its cancellation for {TASK_STOP_SECONDS:.0f} s: {task!r}\n"
+        sys.stderr.write(report + stack.getvalue())
+        warnings.warn(report + stack.getvalue(), RuntimeWarning, stacklevel=1)
+
+
+asyncio.runners._cancel_all_tasks = _cancel_all_tasks_within_bounds  # type: ignore[attr-defined]
 
 
 def reachable(host: str, port: int) -> bool:
