@@ -558,7 +558,7 @@ async def expire_and_remind(uow: ReconciliationUnitOfWork, today: date) -> tuple
         await _settle_rounds(uow, [round_.id])
     reminded = 0
     for round_ in await uow.rounds.due_for_reminder(today):
-        letters = await uow.letters.of_round(round_.id, states=REMINDED)
+        letters = await uow.letters.of_round(round_.id, states=REMINDED, lock=True)
         if letters:
             await resend(letters, source="system", purpose="reminder", uow=uow)
         round_.reminded_at = now

@@ -107,9 +107,11 @@ class Letters:
         for start in range(0, len(rows), 1000):
             await self.session.execute(insert(_letters), rows[start : start + 1000])
 
-    async def get(self, tenant_id: uuid.UUID, letter_id: uuid.UUID) -> Letter | None:
+    async def get(
+        self, tenant_id: uuid.UUID, letter_id: uuid.UUID, *, lock: bool = False
+    ) -> Letter | None:
         query = select(Letter).where(Letter.tenant_id == tenant_id, Letter.id == letter_id)
-        return await self.session.scalar(query)
+        return await self.session.scalar(query.with_for_update() if lock else query)
 
     async def by_ids(self, tenant_id: uuid.UUID | None, ids: Iterable[uuid.UUID]) -> list[Letter]:
         ids = list(ids)
@@ -123,22 +125,22 @@ class Letters:
         round_id: uuid.UUID,
         *,
         states: Iterable[str] | None = None,
-        codes: Sequence[str] | None = None,
         after: str | None = None,
         limit: int | None = None,
+        lock: bool = False,
     ) -> list[Letter]:
-        """By counterparty code."""
+        """By counterparty code; ``lock``: for changing them (rows locked on PostgreSQL)."""
         query = select(Letter).where(Letter.round_id == round_id)
         if states is not None:
             query = query.where(Letter.state.in_(list(states)))
-        if codes is not None:
-            query = query.where(code_in(Letter.code, codes, self.session.get_bind().dialect.name))
         if after is not None:
             query = query.where(Letter.code > after)
         query = query.order_by(Letter.code)
         if limit is not None:
             query = query.limit(limit)
-        return list(await self.session.scalars(query.with_for_update()))
+        if lock:
+            query = query.with_for_update()
+        return list(await self.session.scalars(query))
 
     async def queue_prepared(
         self, round_id: uuid.UUID, at: datetime
@@ -225,19 +227,6 @@ class Letters:
                         updated_at=bindparam("updated_at")),
                 [{"k_id": letter["id"], **letter} for letter in letters],
             )  # fmt: skip
-
-    async def emails_by_key(
-        self, keys: Iterable[tuple[uuid.UUID, int]]
-    ) -> dict[tuple[uuid.UUID, int], LetterEmail]:
-        keys = list(keys)
-        letter_ids = list({letter_id for letter_id, _ in keys})
-        query = select(LetterEmail).where(LetterEmail.letter_id.in_(letter_ids))
-        wanted = set(keys)
-        return {
-            (row.letter_id, row.send_no): row
-            for row in await self.session.scalars(query)
-            if (row.letter_id, row.send_no) in wanted
-        }
 
 
 async def counterparties_by_code(

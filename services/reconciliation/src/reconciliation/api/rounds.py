@@ -216,9 +216,13 @@ async def _round(uow: ReconciliationUnitOfWork, principal: Principal, round_id: 
 
 
 async def _letter(
-    uow: ReconciliationUnitOfWork, principal: Principal, letter_id: uuid.UUID
+    uow: ReconciliationUnitOfWork,
+    principal: Principal,
+    letter_id: uuid.UUID,
+    *,
+    lock: bool = False,
 ) -> Letter:
-    letter = await uow.letters.get(principal.tenant_id, letter_id)
+    letter = await uow.letters.get(principal.tenant_id, letter_id, lock=lock)
     if letter is None:
         raise NotFound("No such letter.")
     await _round(uow, principal, letter.round_id)
@@ -448,7 +452,7 @@ async def resend_letter(
     uow: ReconciliationUnitOfWork = Depends(get_uow),
 ) -> QueuedOut:
     async with uow:
-        letter = await _letter(uow, principal, letter_id)
+        letter = await _letter(uow, principal, letter_id, lock=True)
         rounds.check_resendable(letter)
         source = rounds.key_source(principal)
         queued = await rounds.resend([letter], source=source, purpose="resend", uow=uow)
@@ -471,7 +475,7 @@ async def resend_round(
     states = ["failed"] if body.which == "failed" else sorted(rounds.RESENDABLE)
     async with uow:
         await _round(uow, principal, round_id, lock=True)
-        letters = await uow.letters.of_round(round_id, states=states)
+        letters = await uow.letters.of_round(round_id, states=states, lock=True)
         source = rounds.key_source(principal)
         queued = (
             await rounds.resend(letters, source=source, purpose="resend", uow=uow) if letters else 0
