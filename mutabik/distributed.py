@@ -90,6 +90,7 @@ class Cluster:
     def __init__(self, config: DistributedConfig) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._commands: dict[str, tuple[list[str], dict[str, str]]] = {}
 
     def start(self) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
@@ -99,7 +100,20 @@ class Cluster:
             )
         self._spawn("gateway", [sys.executable, "-m", "mutabik.gateway"], self.config.gateway_env())
 
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Sends ``sig`` to one process (SIGKILL: no shutdown code runs) and reaps it."""
+        process = self.processes[name]
+        process.send_signal(sig)
+        process.wait(timeout=30)
+
+    def respawn(self, name: str) -> None:
+        """Starts a stopped process again with its command and settings."""
+        if self.processes[name].poll() is None:
+            raise RuntimeError(f"{name} is still running")
+        self._spawn(name, *self._commands[name])
+
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self._commands[name] = (command, env)
         log = open(self.config.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
         self.processes[name] = subprocess.Popen(
             command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT

@@ -9,28 +9,39 @@ bank-ingest shows the movements exported."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import random
 import re
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import aio_pika
+import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
+from aio_pika.abc import AbstractConnection
+from aio_pika.exceptions import AMQPConnectionError
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from sqlalchemy import update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from mutabik.distributed import Cluster, DistributedConfig, create_databases
 from mutabik.embedded import embedded_system, wait_until_key_works
-from mutabik.tenants import new_tenant_with_key
+from mutabik.services import SERVICES, env_prefix
+from mutabik.tenants import new_tenant_with_key, reconciliation_uow
 from reconciliation.adapters.orm import Round
 from shared.bus import SUBSCRIPTIONS, InProcessBus
 from shared.events import Envelope
@@ -421,3 +432,197 @@ async def live(tmp_path, monkeypatch, mailbox) -> AsyncIterator[Live]:
     finally:
         server.should_exit = True
         await serving
+
+
+# -- distributed mode: five service processes and the gateway on PostgreSQL and RabbitMQ ---------
+
+EVENT_DEADLINE = 20.0
+"""Seconds an event may take to travel outbox -> RabbitMQ -> another service."""
+LOG_TAIL_LINES = 40
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def _free_base_port(host: str, avoid: int) -> int:
+    """A base whose +1 .. +len(SERVICES) are free (the service ports)."""
+    for _ in range(200):
+        base = random.randint(20000, 40000)
+        ports = range(base + 1, base + len(SERVICES) + 1)
+        if avoid not in ports and all(_port_is_free(host, port) for port in ports):
+            return base
+    raise RuntimeError("no free block of service ports in 20000-40000")
+
+
+def cluster_config(
+    token: str, postgres_url: str, amqp_url: str, log_dir: Path, smtp_port: int,
+    extra_env: dict[str, str] | None = None,
+) -> DistributedConfig:  # fmt: skip
+    """Names (databases, queues, exchange, ports) unique to ``token``, fast polling, the
+    notifier sending to the loopback SMTP server on ``smtp_port``."""
+    host = "127.0.0.1"
+    gateway_port = free_port()
+    fast = {f"{env_prefix(entry)}RELAY_POLL_SECONDS": "0.2" for entry in SERVICES.values()}
+    return DistributedConfig(
+        postgres_url=postgres_url,
+        amqp_url=amqp_url,
+        database_prefix=f"mutabik_smoke_{token}",
+        queue_prefix=f"smoke.{token}",
+        exchange=f"smoke.{token}.events",
+        host=host,
+        gateway_port=gateway_port,
+        base_port=_free_base_port(host, avoid=gateway_port),
+        log_dir=log_dir,
+        extra_env={
+            **fast,
+            "MUTABIK_NOTIFIER_SMTP_HOST": host,
+            "MUTABIK_NOTIFIER_SMTP_PORT": str(smtp_port),
+            "MUTABIK_NOTIFIER_SMTP_SENDER_ADDRESS": "mutabakat@demogida.com.tr",
+            "MUTABIK_NOTIFIER_SEND_POLL_SECONDS": "0.2",
+            "MUTABIK_NOTIFIER_PORTAL_LINK_BASE": f"http://{host}:{gateway_port}/portal/letters/",
+            "MUTABIK_RECONCILIATION_ROUND_CLOCK_SECONDS": "0.3",
+            **(extra_env or {}),
+        },
+    )
+
+
+async def drop_cluster_databases(config: DistributedConfig) -> None:
+    server = make_url(config.postgres_url)
+    connection = await asyncpg.connect(
+        host=server.host, port=server.port, user=server.username or "postgres", database="postgres"
+    )
+    try:
+        for service in SERVICES:
+            name = make_url(config.database_url(service)).database
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def queues_with_prefix(prefix: str) -> list[str]:
+    process = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "list_queues", "name", "--quiet", "--no-table-headers",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    return [name for name in out.decode().split() if name.startswith(prefix)]
+
+
+async def connect_rabbitmq(url: str, within: float = 30.0) -> AbstractConnection:
+    """Connects, waiting out a short broker outage (other tests stop and start RabbitMQ)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return await aio_pika.connect(url, timeout=5)
+        except (OSError, AMQPConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def delete_cluster_bus_names(config: DistributedConfig) -> None:
+    connection = await connect_rabbitmq(config.amqp_url)
+    try:
+        queues = await queues_with_prefix(config.queue_prefix + ".")
+        channel = await connection.channel()
+        for queue in queues:
+            await channel.queue_delete(queue)
+        await channel.exchange_delete(config.exchange)
+    finally:
+        await connection.close()
+
+
+def log_tails(log_dir: Path, lines: int = LOG_TAIL_LINES) -> str:
+    parts = []
+    for log in sorted(log_dir.glob("*.log")):
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        parts.append(f"----- {log.name} (last {len(tail)} lines) -----\n" + "\n".join(tail))
+    return "\n".join(parts) or f"(no logs in {log_dir})"
+
+
+@dataclass
+class DistributedRun:
+    """A started cluster, a client on its gateway, and a tenant's admin key."""
+
+    cluster: Cluster
+    config: DistributedConfig
+    client: httpx.AsyncClient
+    mail: Mailbox
+    tenant_id: uuid.UUID
+    headers: dict[str, str]
+    readiness: dict[str, dict]
+
+    @property
+    def url(self) -> str:
+        return self.cluster.url
+
+    async def call(self, method: str, path: str, *, expect: int = 200, **kwargs) -> Any:
+        answer = await self.client.request(method, path, headers=self.headers, **kwargs)
+        assert answer.status_code == expect, (path, answer.status_code, answer.text)
+        return answer.json() if answer.content else None
+
+    def logs(self) -> str:
+        """Everything every process has written so far."""
+        return "\n".join(
+            log.read_text(errors="replace") for log in sorted(self.config.log_dir.glob("*.log"))
+        )
+
+
+@pytest.fixture
+def distributed(postgres_server: str, rabbitmq_url: str, tmp_path: Path, mailbox):
+    """``async with distributed(extra_env={...}) as run:`` starts the five services and the
+    gateway as processes, each service on its own new PostgreSQL database, all on RabbitMQ with
+    names unique to the run; waits until every service is ready and a new tenant's admin key
+    works on all of them. Everything is stopped and removed afterwards; a failure inside the
+    block is reported with the tail of every process's log."""
+    mail, smtp_port = mailbox
+
+    @contextlib.asynccontextmanager
+    async def start(extra_env: dict[str, str] | None = None) -> AsyncIterator[DistributedRun]:
+        token = uuid.uuid4().hex[:10]
+        config = cluster_config(
+            token, postgres_server, rabbitmq_url, tmp_path / f"log-{token}", smtp_port, extra_env
+        )
+        cluster = Cluster(config)
+        try:
+            await create_databases(config)
+            cluster.start()
+            try:
+                readiness = await asyncio.to_thread(cluster.wait_ready, 90)
+                async with reconciliation_uow(config.database_url("reconciliation")) as uow:
+                    tenant_id, issued = await new_tenant_with_key(uow, f"Run {token}")
+                headers = {"Authorization": f"Bearer {issued.api_key}"}
+                async with httpx.AsyncClient(base_url=cluster.url, timeout=30) as client:
+                    run = DistributedRun(
+                        cluster, config, client, mail, tenant_id, headers, readiness
+                    )
+                    for service in SERVICES:
+
+                        async def key_works(service: str = service) -> bool:
+                            answer = await client.get(f"/{service}/me", headers=headers)
+                            return answer.status_code == 200
+
+                        await eventually(
+                            key_works, within=EVENT_DEADLINE, every=0.2,
+                            what=f"the new API key works on {service}",
+                        )  # fmt: skip
+                    yield run
+            except Exception as exc:
+                raise AssertionError(
+                    f"{type(exc).__name__}: {exc}\n\nprocess logs:\n{log_tails(config.log_dir)}"
+                ) from exc
+        finally:
+            cluster.stop()
+            try:
+                await drop_cluster_databases(config)
+            finally:
+                await delete_cluster_bus_names(config)
+        assert await queues_with_prefix(config.queue_prefix + ".") == []
+
+    return start
