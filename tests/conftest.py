@@ -66,9 +66,14 @@ STATEMENT = f"""{{1:F01TGBATRISXXXX0000000000}}{{2:O9401200240102TGBATRISXXXX000
 """.encode()
 
 
-async def statement_to_exported(call: Call, *, within: float = 10.0) -> dict[str, Any]:
-    """Runs the flow; returns what every service shows at the end (see ``state``)."""
-    await call(
+async def statement_to_exported(
+    call: Call, *, within: float = 10.0, erp: Call | None = None, operator: Call | None = None
+) -> dict[str, Any]:
+    """Runs the flow; returns what every service shows at the end (see ``state``). The ERP's
+    steps (counterparties, vouchers) go through ``erp`` and the accountant's (statement,
+    proposals, choice) through ``operator`` when given, else everything through ``call``."""
+    erp, operator = erp or call, operator or call
+    await erp(
         "PUT",
         "/reconciliation/counterparties",
         json=[
@@ -78,42 +83,42 @@ async def statement_to_exported(call: Call, *, within: float = 10.0) -> dict[str
             {"code": "320.01.008", "kind": "supplier", "title": "YILMAZ GIDA PAZARLAMA A.Ş."},
         ],
     )  # fmt: skip
-    await call("PUT", "/matcher/bank-accounts", json=[{"iban": OUR_IBAN, "code": "102.01.001"}])
+    await erp("PUT", "/matcher/bank-accounts", json=[{"iban": OUR_IBAN, "code": "102.01.001"}])
 
     async def matcher_knows_counterparties() -> bool:
-        found = await call("GET", "/matcher/accounts/search", params={"q": "320.01.00"})
+        found = await operator("GET", "/matcher/accounts/search", params={"q": "320.01.00"})
         return len(found) == 2  # one event brings all three
 
     # counterparties travel by event; a movement arriving before them would only be proposed
     await eventually(matcher_knows_counterparties, within=within, what="counterparties replicated")
-    upload = await call(
+    upload = await operator(
         "POST", "/bank-ingest/statements", files={"file": ("garanti.sta", STATEMENT)}, expect=201
     )
     assert upload["movements_new"] == 2
 
     async def both_arrived() -> bool:
-        page = await call("GET", "/matcher/movements")
+        page = await operator("GET", "/matcher/movements")
         return len(page["items"]) == 2
 
     await eventually(both_arrived, within=within, what="movements reach the matcher")
-    worklist = (await call("GET", "/matcher/movements"))["items"]
+    worklist = (await operator("GET", "/matcher/movements"))["items"]
     incoming, outgoing = sorted(worklist, key=lambda m: m["amount"], reverse=True)
     assert incoming["state"] == "confirmed", (incoming["proposal_note"], incoming["candidates"])
     assert incoming["contra_code"] == "120.01.005"
     assert outgoing["state"] == "proposed"  # two YILMAZ GIDA firms: the operator decides
     assert {c["code"] for c in outgoing["candidates"][:2]} == {"320.01.007", "320.01.008"}
 
-    await call(
+    await operator(
         "POST", f"/matcher/movements/{outgoing['id']}/choose",
         json={"kind": "counterparty", "code": "320.01.007"},
     )  # fmt: skip
-    ready = (await call("GET", "/matcher/vouchers"))["items"]
+    ready = (await erp("GET", "/matcher/vouchers"))["items"]
     assert len(ready) == 2
     for voucher in ready:
         assert sum(float(line["debit"]) for line in voucher["lines"]) == sum(
             float(line["credit"]) for line in voucher["lines"]
         )
-    results = await call(
+    results = await erp(
         "POST",
         "/matcher/vouchers/acknowledge",
         json=[{"id": v["id"], "erp_document_number": f"LOGO-{i}"} for i, v in enumerate(ready)],
@@ -121,7 +126,7 @@ async def statement_to_exported(call: Call, *, within: float = 10.0) -> dict[str
     assert all(r["ok"] for r in results["results"])
 
     async def exported_in_bank_ingest() -> bool:
-        page = await call("GET", "/bank-ingest/movements", params={"processed": "true"})
+        page = await operator("GET", "/bank-ingest/movements", params={"processed": "true"})
         return len(page["items"]) == 2
 
     await eventually(
@@ -263,14 +268,21 @@ async def round_to_completed(
     pass_validity: Callable[[str], Awaitable[None]],
     *,
     within: float = 15.0,
+    erp: Call | None = None,
+    operator: Call | None = None,
+    answer: Callable[[str], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
     """A balance round from the ERP's data to every letter settled: one letter sent to the
     counterparty and its flagged contact, one refused by the server (550) then resent, one that
-    cannot go; then the validity date passes and the round completes."""
+    cannot go; then the validity date passes and the round completes. The ERP's data goes
+    through ``erp`` and the round's work through ``operator`` when given. With ``answer``, the
+    first counterparty agrees at its letter's link (``await answer(link)``) before the validity
+    date passes; the other letter expires."""
+    erp, operator = erp or call, operator or call
     await call("PUT", "/reconciliation/tenant/profile", json={
         "legal_name": "Demo Gıda San. ve Tic. A.Ş.", "tax_office": "Kozyatağı",
         "tax_id": "4540536920"})  # fmt: skip
-    await call("PUT", "/reconciliation/counterparties", json=[
+    await erp("PUT", "/reconciliation/counterparties", json=[
         {"code": "120.01.005", "title": "Öztürk İnşaat San. ve Tic. Ltd. Şti.",
          "email": "muhasebe@ozturkinsaat.com.tr",
          "contacts": [{"name": "Mehmet Öztürk", "email": "mehmet@ozturkinsaat.com.tr",
@@ -284,10 +296,10 @@ async def round_to_completed(
         for code, amount, key in [("120.01.005", "1234.56", "K1"), ("120.01.006", "-2500", "K2"),
                                   ("120.01.007", "100", "K3")]
     ]  # fmt: skip
-    await call("POST", "/reconciliation/imports/movements", params={"wait": "true"},
-               json=movements)  # fmt: skip
+    await erp("POST", "/reconciliation/imports/movements", params={"wait": "true"},
+              json=movements)  # fmt: skip
     validity = (date.today() + timedelta(days=7)).isoformat()
-    created = await call("POST", "/reconciliation/rounds", expect=201, json={
+    created = await operator("POST", "/reconciliation/rounds", expect=201, json={
         "kind": "balance", "as_of": "2025-12-31", "validity_date": validity,
         "description": "31.12.2025 tarihli cari hesap mutabakatı", "send_to_contacts": True,
         "send": True})  # fmt: skip
@@ -297,7 +309,7 @@ async def round_to_completed(
     ]
 
     async def letters() -> dict[str, dict]:
-        page = await call("GET", f"/reconciliation/rounds/{round_id}/letters")
+        page = await operator("GET", f"/reconciliation/rounds/{round_id}/letters")
         return {letter["code"]: letter for letter in page["items"]}
 
     async def states(expected: dict[str, str]) -> None:
@@ -317,19 +329,19 @@ async def round_to_completed(
     by_code = await letters()
     ozturk, acme = by_code["120.01.005"], by_code["120.01.006"]
     assert "550" in acme["reason"] and "User unknown" in acme["reason"]
-    [failed] = await call("GET", f"/reconciliation/letters/{acme['id']}/emails")
+    [failed] = await operator("GET", f"/reconciliation/letters/{acme['id']}/emails")
     assert failed["outcome"] == "failed"
     assert [(a["address"], a["code"]) for a in failed["attempts"]] == [(REFUSED, 550)]
 
     # Alt+M: the failed one again once the address works, and the sent one again: same link.
     mail.refuse.clear()
-    resent = await call("POST", f"/reconciliation/rounds/{round_id}/resend", expect=202,
+    resent = await operator("POST", f"/reconciliation/rounds/{round_id}/resend", expect=202,
                         json={"which": "failed"})  # fmt: skip
     assert resent == {"queued": 1}
     await states({"120.01.006": "sent"})
     [english] = mail.to(REFUSED)
     assert "2,500.00 TRY" in _parts(english)[0]
-    await call("POST", f"/reconciliation/letters/{ozturk['id']}/resend", expect=202)
+    await operator("POST", f"/reconciliation/letters/{ozturk['id']}/resend", expect=202)
 
     async def resent_arrived() -> bool:
         return len(mail.to("muhasebe@ozturkinsaat.com.tr")) == 2
@@ -337,28 +349,35 @@ async def round_to_completed(
     await eventually(resent_arrived, within=within, what="the resent e-mail arrives")
     again = mail.to("muhasebe@ozturkinsaat.com.tr")[1]
     assert _link(_parts(again)[0]) == link
-    history = await call("GET", f"/reconciliation/letters/{acme['id']}/history")
+    history = await operator("GET", f"/reconciliation/letters/{acme['id']}/history")
     assert [(h["event"], h["state"]) for h in history] == [
         ("prepared", "prepared"), ("queued", "queued"), ("email_failed", "failed"),
         ("resend_queued", "queued"), ("email_sent", "sent"),
     ]  # fmt: skip
 
     async def second_settled() -> bool:
-        emails = await call("GET", f"/reconciliation/letters/{ozturk['id']}/emails")
+        emails = await operator("GET", f"/reconciliation/letters/{ozturk['id']}/emails")
         return [e["outcome"] for e in emails] == ["sent", "sent"]
 
     await eventually(second_settled, within=within, what="the resend is reported")
 
-    # The validity date passes: the unanswered letters expire and the round is completed.
+    # The counterparty answers at its link; then the validity date passes: the unanswered
+    # letters expire and the round is completed.
+    answered = 0
+    if answer is not None:
+        await answer(link)
+        await states({"120.01.005": "agreed"})
+        answered = 1
     await pass_validity(round_id)
-    await states({"120.01.005": "expired", "120.01.006": "expired"})
+    await states({"120.01.005": "agreed" if answered else "expired", "120.01.006": "expired"})
 
     async def completed() -> bool:
-        return (await call("GET", f"/reconciliation/rounds/{round_id}"))["state"] == "completed"
+        return (await operator("GET", f"/reconciliation/rounds/{round_id}"))["state"] == "completed"
 
     await eventually(completed, within=within, what="round completed")
-    final = await call("GET", f"/reconciliation/rounds/{round_id}")
-    assert final["counts"]["expired"] == 2 and final["counts"]["excluded"] == 1
+    final = await operator("GET", f"/reconciliation/rounds/{round_id}")
+    assert final["counts"]["expired"] == 2 - answered and final["counts"]["excluded"] == 1
+    assert final["counts"].get("agreed", 0) == answered
     assert final["letter_count"] == 2
     return final
 
