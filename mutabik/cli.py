@@ -1,10 +1,12 @@
 """``mutabik``: run the system and do the operator's chores.
 
-mutabik up                      embedded mode at http://127.0.0.1:8000 (the default)
+mutabik up                      embedded mode at http://127.0.0.1:8000, with the demo tenant
+mutabik up --empty              the same, its first tenant left empty
 mutabik distributed             five processes + gateway on PostgreSQL and RabbitMQ
 mutabik tenant create NAME      a tenant and its first admin key
 mutabik key create --tenant NAME --role erp
 mutabik status                  tenants, keys, and every service's readiness
+mutabik demo load --key KEY     the demo data, into the key's tenant of a running system
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from shared.auth import Role
 from shared.logging import configure_logging
 from shared.settings import sqlite_url
 
-from .services import SERVICES
-
 
 def _data_dir(value: str | None) -> Path:
     return Path(value or os.environ.get("MUTABIK_DATA_DIR", "data")).resolve()
@@ -37,43 +37,27 @@ def _reconciliation_url(args: argparse.Namespace) -> str:
 
 
 def cmd_up(args: argparse.Namespace) -> None:
-    from shared.host import serve
-
-    from .embedded import embedded_system, wait_until_key_works
-    from .tenants import new_tenant_with_key
+    from .up import UpOptions, run_up
 
     configure_logging(args.log_level, json=False)
-    data_dir = _data_dir(args.data_dir)
-    url = f"http://{args.host}:{args.port}"
-    # The letters' links point at this server unless the portal's public address is set.
-    os.environ.setdefault("MUTABIK_NOTIFIER_PORTAL_LINK_BASE", f"{url}/portal/letters/")
+    run_up(UpOptions.of(args, _data_dir(args.data_dir)))
 
-    async def first_start(apps) -> None:
-        runtime = apps["reconciliation"].state.runtime
-        async with runtime.new_uow() as uow:
-            fresh = not await uow.identity.tenants()
-            if fresh:
-                _, key = await new_tenant_with_key(uow, args.tenant)
-        if fresh:
-            await wait_until_key_works(apps, key.api_key)
-        print(f"\nMutabık is running at {url}/  (embedded mode, data in {data_dir})", flush=True)
-        for service in SERVICES:
-            print(f"  {url}/{service}/docs", flush=True)
-        if fresh:
-            print(
-                f"\nTenant '{args.tenant}' created. Its admin API key (shown once, keep it):\n"
-                f"  {key.api_key}\n"
-                f"Try:  curl -H 'Authorization: Bearer {key.api_key}' {url}/reconciliation/tenant\n",
-                flush=True,
-            )
-        else:
-            print(
-                "\nMore keys:  .venv/bin/mutabik key create --tenant NAME --role admin\n",
-                flush=True,
-            )
 
-    root, _ = embedded_system(data_dir, after_startup=first_start)
-    asyncio.run(serve(root, host=args.host, port=args.port, log_level=args.log_level))
+def cmd_demo_load(args: argparse.Namespace) -> int:
+    from .demo import DemoLoadError, load_demo
+
+    async def run() -> None:
+        headers = {"Authorization": f"Bearer {args.key}"}
+        async with httpx.AsyncClient(base_url=args.url, headers=headers, timeout=60) as client:
+            summary = await load_demo(client)
+        print("Demo data loaded:\n" + "\n".join(f"  {line}" for line in summary.lines()))
+
+    try:
+        asyncio.run(run())
+    except (DemoLoadError, httpx.HTTPError) as exc:
+        print(f"mutabik: the demo could not be loaded: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def cmd_distributed(args: argparse.Namespace) -> None:
@@ -116,6 +100,7 @@ def cmd_key_create(args: argparse.Namespace) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from .services import SERVICES
     from .tenants import reconciliation_uow
 
     async def tenants() -> None:
@@ -157,6 +142,11 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--tenant", default="demo", help="name of the tenant created on first start")
+    up.add_argument(
+        "--empty",
+        action="store_true",
+        help="leave the first tenant empty (no demo data); also MUTABIK_DEMO=0",
+    )
     up.add_argument("--log-level", default="WARNING")
     up.set_defaults(func=cmd_up)
 
@@ -201,6 +191,14 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--url", default="http://127.0.0.1:8000")
     with_database(status)
     status.set_defaults(func=cmd_status)
+
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
+    demo_load = demo.add_parser(
+        "load", help="load the demo data over the REST API (counterparties, books, statements)"
+    )
+    demo_load.add_argument("--url", default="http://127.0.0.1:8000", help="the system's root URL")
+    demo_load.add_argument("--key", required=True, help="an admin API key of the tenant")
+    demo_load.set_defaults(func=cmd_demo_load)
     return main
 
 

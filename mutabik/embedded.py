@@ -17,6 +17,7 @@ from shared.host import mounted
 from shared.settings import sqlite_url
 
 from .landing import healthz, landing_route
+from .outbox import outbox_routes
 from .services import SERVICES
 
 
@@ -39,9 +40,10 @@ def embedded_system(
     retry_delays: tuple[float, ...] = (0.5, 2.0, 10.0),
     after_startup: Callable[[dict[str, FastAPI]], Awaitable[None]] | None = None,
     bus: InProcessBus | None = None,
+    outbox: Path | None = None,
 ) -> tuple[Starlette, dict[str, FastAPI]]:
     """The whole system as one ASGI app. Pass ``bus`` to use one with extra queues (tests
-    observing every event)."""
+    observing every event), ``outbox`` (the local SMTP sink's folder) to serve ``/outbox``."""
     bus = bus or InProcessBus(SUBSCRIPTIONS, retry_delays=retry_delays)
     apps = embedded_apps(data_dir, bus, retry_delays=retry_delays)
 
@@ -49,12 +51,15 @@ def embedded_system(
         if after_startup:
             await after_startup(apps)
 
+    links = [("/outbox", "Outbox: the e-mails sent, kept by the local SMTP sink")] if outbox else []
+    routes = [
+        Route("/", landing_route("Embedded mode: one process, SQLite files", links=links)),
+        Route("/healthz", healthz),
+        *(outbox_routes(outbox) if outbox else []),
+    ]
     root = mounted(
         apps,
-        extra_routes=[
-            Route("/", landing_route("Embedded mode: one process, SQLite files")),
-            Route("/healthz", healthz),
-        ],
+        extra_routes=routes,
         after_startup=started,
         after_shutdown=bus.close,
     )

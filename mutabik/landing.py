@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from starlette.requests import Request
@@ -18,19 +19,26 @@ li{{margin:.4rem 0}} code{{background:#f1f3f5;padding:.1rem .3rem;border-radius:
 <h1>Mutabık</h1>
 <p>{mode}. Every service's API, with its OpenAPI documentation:</p>
 <ul>{items}</ul>
-<p><small>Authenticate with <code>Authorization: Bearer &lt;API key&gt;</code>.
+{links}<p><small>Authenticate with <code>Authorization: Bearer &lt;API key&gt;</code>.
 Create a key with <code>mutabik key create --tenant NAME --role admin</code>.</small></p>
 </body></html>"""
 
 
-def landing_route(mode: str):
+def landing_route(mode: str, *, links: Sequence[tuple[str, str]] = ()):
+    """The page for ``mode``; ``links`` (path, text) are listed below the services."""
+
     async def landing(request: Request) -> HTMLResponse:
         items = "".join(
             f'<li><strong>{escape(name)}</strong> — <a href="/{name}/docs">/{name}/docs</a> · '
             f'<a href="/{name}/readyz">readiness</a></li>'
             for name in SERVICES
         )
-        return HTMLResponse(_PAGE.format(mode=escape(mode), items=items))
+        more = "".join(
+            f'<li><a href="{escape(path)}">{escape(path)}</a> — {escape(text)}</li>'
+            for path, text in links
+        )
+        extra = f"<ul>{more}</ul>" if more else ""
+        return HTMLResponse(_PAGE.format(mode=escape(mode), items=items, links=extra))
 
     return landing
 
