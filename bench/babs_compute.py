@@ -24,6 +24,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
+from figures import Figure, add_json_option, write_json  # noqa: E402
 from service_process import PG, admin  # noqa: E402
 
 from reconciliation.adapters.books import Books  # noqa: E402
@@ -187,16 +189,24 @@ def cases(session: AsyncSession) -> list[tuple[str, Run, str, Run]]:
     ]  # fmt: skip
 
 
-async def measure(url: str, repeat: int) -> None:
+async def measure(url: str, repeat: int) -> list[Figure]:
     engine = create_async_engine(url)
+    results = []
     async with AsyncSession(engine) as session:
         print(f"{'query':<28}{'rows':>8}{'s':>9}{'baseline':>20}{'rows':>8}{'s':>9}{'ratio':>7}")
         for label, run, base_label, base in cases(session):
             seconds, rows, base_seconds, base_rows = await best_pair(run, base, repeat)
             print(f"{label:<28}{rows:>8}{seconds:>9.3f}{base_label:>20}{base_rows:>8}"
                   f"{base_seconds:>9.3f}{seconds / base_seconds:>7.2f}", flush=True)  # fmt: skip
+            ratio = seconds / base_seconds
+            babs_target = (f"ratio ≤ {TARGET:.0f}", ratio <= TARGET)
+            results.append(Figure(
+                label, seconds, "s", base_label, base_seconds, ratio,
+                *(babs_target if label.startswith("babs") else ("", None)),
+            ))  # fmt: skip
     await engine.dispose()
     print(f"target: BA/BS ratio ≤ {TARGET:.0f}×; balances for everyone fast (raw ≈ 0.3 s)")
+    return results
 
 
 def main() -> None:
@@ -206,6 +216,7 @@ def main() -> None:
     parser.add_argument("--babs", type=int, default=1_000_000, help="BA/BS movements")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="measure the existing database")
+    add_json_option(parser)
     args = parser.parse_args()
     started = time.perf_counter()
     if args.reuse:
@@ -216,7 +227,11 @@ def main() -> None:
     print(f"{args.counterparties} counterparties, {args.movements} movements, {args.babs} BA/BS "
           f"rows ready in "
           f"{time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
-    asyncio.run(measure(url, args.repeat))
+    results = asyncio.run(measure(url, args.repeat))
+    sizes = {"babs": f"{args.babs:,} BA/BS rows", "balances": f"{args.movements:,} movements"}
+    write_json(args.json, "babs_compute", [
+        replace(f, name=f"{f.name}, {sizes[f.name.partition('(')[0]]}") for f in results
+    ])  # fmt: skip
 
 
 if __name__ == "__main__":

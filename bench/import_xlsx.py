@@ -32,6 +32,7 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
+from figures import Figure, add_json_option, write_json  # noqa: E402
 from service_process import PG, admin, api_key, peak_mb, wait_ready  # noqa: E402
 
 from reconciliation.domain.datasets import MOVEMENT_COLUMNS  # noqa: E402
@@ -170,7 +171,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[200_000])
     parser.add_argument("--modes", nargs="+", default=["postgres", "sqlite"])
     parser.add_argument("--port", type=int, default=8193)
+    add_json_option(parser)
     args = parser.parse_args()
+    results: list[Figure] = []
     print(f"{'database':<10}{'rows':>8}{'MB':>6}{'import s':>10}{'rows/s':>9}{'raw rows/s':>12}"
           f"{'ratio':>7}{'again s':>9}{'peak MB':>9}")  # fmt: skip
     for rows in args.rows:
@@ -185,6 +188,11 @@ def main() -> None:
             print(f"{mode:<10}{rows:>8}{path.stat().st_size / 2**20:>6.1f}{f['first_s']:>10.2f}"
                   f"{rate:>9.0f}{raw:>12.0f}{rate / raw:>7.2f}{f['again_s']:>9.2f}"
                   f"{f['peak_mb']:>9.0f}", flush=True)  # fmt: skip
+            results.append(Figure(
+                f"import .xlsx {rows:,} movements, {mode}", rate, "rows/s",
+                "python-calamine raw read", raw, rate / raw, "ratio ≥ 0.5", rate / raw >= 0.5,
+            ))  # fmt: skip
+    write_json(args.json, "import_xlsx", results)
 
 
 if __name__ == "__main__":

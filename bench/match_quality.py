@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from figures import Figure, add_json_option, write_json  # noqa: E402
 from matching.evalset import EVALSET, Case, Truth, from_document, load  # noqa: E402
 from matching.generate import build  # noqa: E402
 
@@ -138,6 +139,7 @@ def main() -> None:
     parser.add_argument("--show-errors", type=int, default=0, metavar="N")
     parser.add_argument("--tags", action="store_true", help="also break down by tag")
     parser.add_argument("--auto-confirm", type=float, help="threshold (default: Thresholds())")
+    add_json_option(parser)
     args = parser.parse_args()
     if args.seed is not None:
         match_input, rules, cases = from_document(build(seed=args.seed))
@@ -174,6 +176,12 @@ def main() -> None:
                        ("top1", "top-1 accuracy (true contra known)")):  # fmt: skip
         verdict = "PASS" if result[key] >= TARGETS[key] else "FAIL"
         print(f"{label:<36}{result[key]:>8.2%}   target ≥ {TARGETS[key]:.1%}   {verdict}")
+    write_json(args.json, "match_quality", [
+        Figure(f"matching: {label} ({len(cases):,} movements)", result[key] * 100, "%",
+               target=f"≥ {TARGETS[key]:.1%}", met=result[key] >= TARGETS[key])
+        for key, label in (("precision", "precision of auto-confirms"),
+                           ("auto_rate", "auto rate"), ("top1", "top-1 accuracy"))
+    ])  # fmt: skip
     if args.show_errors:
         names = {(p.kind, p.code): p.name for p in match_input.parties}
         show_errors(outcomes, args.show_errors, names)

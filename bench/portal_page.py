@@ -45,6 +45,7 @@ from shared.events import Envelope, LettersIssued
 from shared.portal_links import letter_token
 
 sys.path.insert(0, str(Path(__file__).parent))
+from figures import Figure, add_json_option, write_json  # noqa: E402
 from service_process import PG, admin, wait_ready  # noqa: E402
 
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
@@ -256,6 +257,15 @@ async def main(args: argparse.Namespace) -> None:
     print(f"ratio (letter page req/s / bare): {measured['rps'] / baseline['rps']:.2f}")
     print(f"first view of each letter (marked viewed, event written), one at a time: "
           f"{first:.1f} ms each")  # fmt: skip
+    ratio, load = measured["rps"] / baseline["rps"], f"{args.clients} clients"
+    write_json(args.json, "portal_page", [
+        Figure(f"portal letter page, {load}", measured["rps"], "requests/s",
+               "bare FastAPI page, same size", baseline["rps"], ratio, "ratio ≥ 0.3",
+               ratio >= 0.3),
+        Figure(f"portal letter page p99, {load}", measured["p99_ms"], "ms",
+               "bare FastAPI page p99", baseline["p99_ms"], target="< 100 ms",
+               met=measured["p99_ms"] < 100),
+    ])  # fmt: skip
 
 
 async def first_views(urls: list[str]) -> float:
@@ -288,6 +298,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--letters", type=int, default=1000)
     parser.add_argument("--load", help=argparse.SUPPRESS)
+    add_json_option(parser)
     arguments = parser.parse_args()
     if arguments.load:
         urls = json.loads(Path(arguments.load).read_text())

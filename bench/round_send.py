@@ -47,6 +47,9 @@ from mutabik.distributed import Cluster, DistributedConfig, create_databases
 from mutabik.services import SERVICES
 from mutabik.tenants import new_tenant_with_key, reconciliation_uow
 
+sys.path.insert(0, str(Path(__file__).parent))
+from figures import Figure, add_json_option, write_json  # noqa: E402
+
 PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 HOST = "127.0.0.1"
@@ -266,7 +269,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=5_000)
     parser.add_argument("--modes", nargs="+", default=["distributed", "embedded"])
+    add_json_option(parser)
     args = parser.parse_args()
+    results: list[Figure] = []
     smtp_port = free_port()
     server = smtp_server(smtp_port)
     try:
@@ -285,6 +290,12 @@ def main() -> None:
             print(f"{mode:<12}{args.letters:>8}{figures['created_s']:>10.2f}"
                   f"{figures['first_sent_s']:>13.2f}{figures['all_sent_s']:>11.2f}"
                   f"{figures['rate']:>10.0f}{figures['rate'] / base:>7.2f}", flush=True)  # fmt: skip
+            results.append(Figure(
+                f"round of {args.letters:,} letters created → all sent, {mode}", figures["rate"],
+                "letters/s", "raw aiosmtplib, letter-sized, one connection", base,
+                figures["rate"] / base,
+            ))  # fmt: skip
+        write_json(args.json, "round_send", results)
     finally:
         server.terminate()
         server.wait()

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from email.message import EmailMessage
+from pathlib import Path
 
 import aiosmtplib
 from aiosmtpd.controller import Controller
@@ -24,6 +26,9 @@ from pydantic import SecretStr
 
 from notifier.delivery import Outgoing, deliver
 from notifier.smtp import Security, SmtpServer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from figures import Figure, add_json_option, write_json  # noqa: E402
 
 SENDER = "mutabakat@ornek.com.tr"
 
@@ -81,6 +86,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5_000)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 4, 10])
     parser.add_argument("--port", type=int, default=8325)
+    add_json_option(parser)
     args = parser.parse_args()
     counter = Counter()
     controller = Controller(counter, hostname="127.0.0.1", port=args.port)
@@ -102,6 +108,12 @@ def main() -> None:
     print(f"{'sender':<16}{'connections':>12}{'messages':>10}{'msg/s':>9}{'ratio':>7}")
     for name, connections, rate in runs:
         print(f"{name:<16}{connections:>12}{args.messages:>10}{rate:>9.0f}{rate / base:>7.2f}")
+    write_json(args.json, "smtp_send", [
+        Figure(f"{name} {args.messages:,} messages, {connections} connection"
+               f"{'s' if connections > 1 else ''}", rate, "messages/s",
+               "raw aiosmtplib, one connection", base, rate / base)
+        for name, connections, rate in runs[2:]
+    ])  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -472,11 +472,11 @@ def _port_is_free(host: str, port: int) -> bool:
 def _free_base_port(host: str, avoid: int) -> int:
     """A base whose +1 .. +len(SERVICES) are free (the service ports)."""
     for _ in range(200):
-        base = random.randint(20000, 40000)
+        base = random.randint(10000, 30000)  # below the ephemeral ports (32768+)
         ports = range(base + 1, base + len(SERVICES) + 1)
         if avoid not in ports and all(_port_is_free(host, port) for port in ports):
             return base
-    raise RuntimeError("no free block of service ports in 20000-40000")
+    raise RuntimeError("no free block of service ports in 10000-30000")
 
 
 def cluster_config(

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.bus import Bus, InProcessBus, RabbitMQBus
+from shared.bus import Bus, InProcessBus, RabbitMQBus, Unavailable
 from shared.errors import PermanentEventError
 from shared.events import Envelope
 from shared.testing import eventually
@@ -139,10 +139,13 @@ async def test_after_all_attempts_the_message_is_dead_lettered_then_replayed(bus
     assert letter.attempts == 3
     assert "handler failed on purpose" in letter.error
     assert await bus.dead_letters("gamma") != []  # listing does not consume
+    assert await bus.dead_letter_count("gamma") == 1
+    assert await bus.dead_letter_count("beta") == 0
 
     assert await bus.replay("gamma") == 1
     await eventually(lambda: [e.id for e in recorder.received].count(poison.id) == 4, what="replay")
     assert await bus.dead_letters("gamma") == []
+    assert await bus.dead_letter_count("gamma") == 0
 
 
 async def test_a_permanent_error_is_dead_lettered_at_once(bus: Bus):
@@ -163,7 +166,30 @@ async def test_replay_of_chosen_dead_letters_only(bus: Bus):
     await bus.publish([first, second])
 
     await until_dead_lettered(bus, 2)
+    assert await bus.dead_letter_count("gamma") == 2
     assert await bus.replay("gamma", [str(second.id)]) == 1
     await eventually(lambda: len(recorder.received) == 3, what="replay")
     assert recorder.received[-1].id == second.id
     assert [d.message_id for d in await bus.dead_letters("gamma")] == [str(first.id)]
+    assert await bus.dead_letter_count("gamma") == 1
+
+
+async def test_an_unavailable_service_uses_up_no_attempts(bus: Bus):
+    """A handler whose database is away (``Unavailable``) gets the message again, however many
+    times it takes: the outage parks nothing, and every attempt is still there after it."""
+    attempts = len(DELAYS) + 1
+    errors = [Unavailable] * (2 * attempts) + [RuntimeError] * attempts
+    received: list[Envelope] = []
+
+    async def handler(message: Envelope) -> None:
+        received.append(message)
+        raise errors.pop(0)("away, then failing on purpose")
+
+    await bus.consume("gamma", handler)
+    sent = envelope("invoices.invoice.paid")
+    await bus.publish([sent])
+    await until_dead_lettered(bus, 1)
+    assert len(received) == 3 * attempts and {e.id for e in received} == {sent.id}
+    [letter] = await bus.dead_letters("gamma")
+    assert (letter.message_id, letter.attempts) == (str(sent.id), attempts)
+    assert letter.error.startswith("RuntimeError")

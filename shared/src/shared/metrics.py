@@ -1,4 +1,8 @@
-"""Prometheus metrics, one registry per service app (several apps share a process in embedded mode)."""
+"""Prometheus metrics, one registry per service app (several apps share a process in embedded mode).
+
+Every service exposes them all at ``/<service>/metrics``; the e-mail counters move in notifier
+only. Gauges read from elsewhere (outbox backlog, dead letters) are set when scraped.
+docs/operations.md lists them."""
 
 from __future__ import annotations
 
@@ -31,6 +35,23 @@ class ServiceMetrics:
             "Events committed but not yet confirmed by the bus",
             registry=self.registry,
         )
+        self.dead_letters = Gauge(
+            "mutabik_dead_letters",
+            "Events parked in this service's dead-letter queue, waiting for an operator",
+            registry=self.registry,
+        )
+        self.emails = Counter(
+            "mutabik_emails_total",
+            "E-mails settled: sent (to at least one recipient) or failed (to none), by kind",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
+        self.smtp_attempts = Counter(
+            "mutabik_smtp_attempts_total",
+            "What an SMTP server did with one recipient of one e-mail: sent, temporary, permanent",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.info = Gauge(
             "mutabik_service_info", "Service identity", ["service"], registry=self.registry
         )
@@ -38,3 +59,6 @@ class ServiceMetrics:
 
     def event_outcome(self, event_type: str, outcome: str) -> None:
         self.events_consumed.labels(type=event_type, outcome=outcome).inc()
+
+    def email_settled(self, kind: str, outcome: str) -> None:
+        self.emails.labels(kind=kind, outcome=outcome).inc()

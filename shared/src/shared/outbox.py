@@ -7,6 +7,7 @@ import contextlib
 import json
 import re
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -126,11 +127,28 @@ class OutboxRelay:
                 .where(outbox.c.seq.in_(seqs))
                 .order_by(outbox.c.seq)
             )
-            await self._bus.publish([StoredEnvelope.of(*row) for row in rows])
+            envelopes = [StoredEnvelope.of(*row) for row in rows]
+            await self._bus.publish(envelopes)
             await session.execute(delete(outbox).where(outbox.c.seq.in_(seqs)))
         if self._on_published:
             self._on_published(len(seqs))
+        _log_published(envelopes)
         return len(seqs)
+
+
+def _log_published(envelopes: Sequence[StoredEnvelope]) -> None:
+    """One line per correlation id in the batch, under that id: a request's events can be
+    followed from the request to the consumers."""
+    by_correlation: dict[str, Counter[str]] = defaultdict(Counter)
+    for envelope in envelopes:
+        by_correlation[envelope.correlation_id][envelope.type] += 1
+    for correlation_id, types in by_correlation.items():
+        log.info(
+            "events published",
+            correlation_id=correlation_id,
+            events=sum(types.values()),
+            types=dict(types),
+        )
 
 
 MAX_BATCH_BYTES = 8 * 1024 * 1024

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 
+import structlog
 from sqlalchemy import text
 
 from shared.events import MovementsRecorded
@@ -38,6 +39,8 @@ from .parse_worker import parts_in_child, parts_inline
 from .statements import StatementSummary, close_statement, open_statement
 
 BATCH = 1000
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -91,6 +94,17 @@ async def ingest_file(
     record.statement_count = sum(1 for s in result.statements if not s.duplicate_of)
     record.movements_new = sum(s.new_movements for s in result.statements)
     record.movements_duplicate = sum(s.movement_count - s.new_movements for s in result.statements)
+    log.info(
+        "statement file read",
+        import_id=str(record.id),
+        file=record.file_name,
+        source=source,
+        format=record.format,
+        bytes=size,
+        statements=record.statement_count,
+        movements_new=record.movements_new,
+        movements_duplicate=record.movements_duplicate,
+    )
     return result
 
 

@@ -8,6 +8,10 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+MAX_AMOUNT = Decimal("99999999999999.9999")
+"""The largest amount a filter may name: compared with stored amounts (SQLite keeps
+ten-thousandths in 64 bits), a larger one or a fifth decimal would fail as a 500, not a 422."""
+
 
 class BankAccountIn(BaseModel):
     model_config = ConfigDict(

@@ -13,6 +13,10 @@ from .domain.documents import DocumentType
 from .domain.model import AccountKind, RuleKind
 
 Direction = Literal["incoming", "outgoing"]
+
+MAX_AMOUNT = Decimal("99999999999999.9999")
+"""The largest amount stored exactly on both databases (SQLite keeps ten-thousandths in 64
+bits); with at most four decimals, an amount in a request beyond it is a 422, not a 500."""
 State = Literal["unmatched", "proposed", "confirmed", "exported", "dropped"]
 
 
@@ -156,7 +160,9 @@ class ErpBankAccountOut(ErpBankAccountIn):
 class OpenItemIn(BaseModel):
     counterparty_code: str = Field(min_length=1, max_length=50)
     document_number: str = Field(min_length=1, max_length=60)
-    amount: Decimal = Field(ge=0, description="Still open; 0 closes the item")
+    amount: Decimal = Field(
+        ge=0, le=MAX_AMOUNT, decimal_places=4, description="Still open; 0 closes the item"
+    )
     currency: str = Field("TRY", pattern=r"^[A-Z]{3}$")
     due_date: date | None = None
 
@@ -215,8 +221,8 @@ class RuleIn(BaseModel):
     target_code: str = Field(min_length=1, max_length=50)
     document_type: DocumentType | None = None
     direction: Direction | None = None
-    amount_min: Decimal | None = Field(None, ge=0)
-    amount_max: Decimal | None = Field(None, ge=0)
+    amount_min: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, decimal_places=4)
+    amount_max: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, decimal_places=4)
 
 
 class RuleOut(RuleIn):

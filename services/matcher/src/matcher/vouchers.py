@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +41,10 @@ from shared.uow import UnitOfWork
 from .adapters.orm import Decision, Movement
 from .adapters.voucher_repository import Vouchers
 from .adapters.voucher_tables import Voucher, WebhookDelivery
+
+log = structlog.get_logger(__name__)
+LOGGED_NUMBERS = 20
+"""A log line names at most this many vouchers (a batch can hold thousands)."""
 
 DEFAULT_SERIES = "BNK"
 """The series of a voucher whose document type has none and whose tenant set no default."""
@@ -197,6 +202,12 @@ async def issue_vouchers(
         raise Conflict(
             "The voucher conflicts with another one (same movement or same number); retry."
         ) from exc
+    log.info(
+        "vouchers issued",
+        vouchers=len(issued),
+        actor=actor,
+        numbers=[f"{v.series} {v.number}" for v in issued[:LOGGED_NUMBERS]],
+    )
     return issued
 
 
@@ -356,6 +367,13 @@ async def acknowledge(
             MovementsProcessed(movement_ids=exported, processed=True, state="exported"),
             tenant=tenant_id,
         )
+    log.info(
+        "vouchers acknowledged",
+        vouchers=len(items),
+        exported=len(exported),
+        refused=sum(isinstance(r, Exception) for r in results),
+        actor=actor,
+    )
     return results
 
 

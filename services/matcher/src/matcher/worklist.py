@@ -13,6 +13,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
+
 from shared.errors import Conflict, ValidationFailed
 from shared.events import MovementsProcessed, MovementsRecorded, RecordedMovement
 
@@ -23,6 +25,8 @@ from .domain.model import AccountKind, Candidate, Facts, Proposal, RuleKind
 from .domain.rules import learned_pattern
 from .matchers import matcher_for
 from .vouchers import bank_account_of, issue_vouchers
+
+log = structlog.get_logger(__name__)
 
 AUTO = "auto"
 OPEN_STATES = ("unmatched", "proposed")
@@ -61,6 +65,15 @@ async def take_in(uow: MatcherUnitOfWork, tenant_id: uuid.UUID, event: Movements
     if sure:
         await uow.session.flush()
         await issue_vouchers(uow, [m for m, _ in sure], actor=AUTO)
+    log.info(
+        "movements received, proposals made",
+        statement_id=str(event.statement_id),
+        movements_new=len(fresh),
+        movements_known=len(event.movements) - len(fresh),
+        proposed=sum(m.state == "proposed" for m in rows),
+        unmatched=sum(m.state == "unmatched" for m in rows),
+        auto_confirmed=len(sure),
+    )
     return len(fresh)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Bus, DeadLetter, Handler, Topology, topic_matches
+from .base import Bus, DeadLetter, Handler, Topology, Unavailable, topic_matches
 from .memory import InProcessBus
 from .rabbitmq import RabbitMQBus
 from .topology import SERVICES, SUBSCRIPTIONS
@@ -16,6 +16,7 @@ __all__ = [
     "InProcessBus",
     "RabbitMQBus",
     "Topology",
+    "Unavailable",
     "bus_from_url",
     "topic_matches",
 ]

@@ -6,6 +6,9 @@ Semantics (checked by one contract suite for both adapters):
 - after ``len(retry_delays) + 1`` failed attempts, or at once for :class:`PermanentEventError`
   and undecodable bodies, the message goes to the queue's dead-letter store, which can be
   listed and replayed;
+- a handler that raises :class:`Unavailable` (what it needs, e.g. its database, is away) gets
+  the message again after the delay of its current attempt, which is not used up: an outage
+  of any length parks nothing;
 - every message crosses the bus as JSON bytes.
 """
 
@@ -65,6 +68,9 @@ class Bus(Protocol):
 
     async def dead_letters(self, service: str, *, limit: int = 100) -> list[DeadLetter]: ...
 
+    async def dead_letter_count(self, service: str) -> int:
+        """How many dead letters the service's queue holds, without reading them."""
+
     async def replay(self, service: str, message_ids: Sequence[str] | None = None) -> int:
         """Move dead letters (all, or the given ids) back to the service's queue; return how many."""
 
@@ -83,6 +89,11 @@ def _match(pattern: list[str], words: list[str]) -> bool:
     if head == "#":
         return any(_match(rest, words[i:]) for i in range(len(words) + 1))
     return bool(words) and head in ("*", words[0]) and _match(rest, words[1:])
+
+
+class Unavailable(Exception):  # noqa: N818 - a state, like PermanentEventError's verdict
+    """The handler could not run because something it depends on (its database) does not
+    answer. The message is not at fault: it is retried without using up an attempt."""
 
 
 def is_permanent(exc: BaseException) -> bool:

@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 import structlog
 
 from ..events import Envelope
-from .base import DeadLetter, Handler, Publishable, Topology, is_permanent, topic_matches
+from .base import (
+    DeadLetter,
+    Handler,
+    Publishable,
+    Topology,
+    Unavailable,
+    is_permanent,
+    topic_matches,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -97,6 +105,11 @@ class InProcessBus:
                 self._failed(service, delivery, exc)
 
     def _failed(self, service: str, delivery: _Delivery, exc: Exception) -> None:
+        if isinstance(exc, Unavailable) and self._retry_delays:
+            # the same attempt again after its delay: an outage uses up no attempts
+            delay = self._retry_delays[min(delivery.attempt, len(self._retry_delays)) - 1]
+            self._later(delay, service, delivery)
+            return
         if is_permanent(exc) or delivery.attempt > len(self._retry_delays):
             self._dead[service].append(
                 DeadLetter(
@@ -118,8 +131,10 @@ class InProcessBus:
             return
         delay = self._retry_delays[delivery.attempt - 1]
         delivery.attempt += 1
-        loop = asyncio.get_running_loop()
-        timer = loop.call_later(delay, self._requeue, service, delivery)
+        self._later(delay, service, delivery)
+
+    def _later(self, delay: float, service: str, delivery: _Delivery) -> None:
+        timer = asyncio.get_running_loop().call_later(delay, self._requeue, service, delivery)
         self._timers.add(timer)
 
     def _requeue(self, service: str, delivery: _Delivery) -> None:
@@ -128,6 +143,9 @@ class InProcessBus:
 
     async def dead_letters(self, service: str, *, limit: int = 100) -> list[DeadLetter]:
         return list(self._dead[service][:limit])
+
+    async def dead_letter_count(self, service: str) -> int:
+        return len(self._dead[service])
 
     async def replay(self, service: str, message_ids: Sequence[str] | None = None) -> int:
         wanted = None if message_ids is None else set(message_ids)

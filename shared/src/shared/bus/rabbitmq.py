@@ -22,7 +22,15 @@ from aio_pika.abc import (
 )
 
 from ..events import Envelope
-from .base import DeadLetter, Handler, Publishable, Topology, is_permanent, queue_name
+from .base import (
+    DeadLetter,
+    Handler,
+    Publishable,
+    Topology,
+    Unavailable,
+    is_permanent,
+    queue_name,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -172,9 +180,17 @@ class RabbitMQBus:
     ) -> None:
         routing_key = (message.headers or {}).get("x-routing-key") or message.routing_key or ""
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        if is_permanent(exc) or attempt > len(self._retry_delays):
+        if isinstance(exc, Unavailable) and self._retry_delays:
+            # Not the message's fault: the same attempt again after its delay, for as long as
+            # the outage lasts (a database restart must not park every event in flight).
+            delay = self._retry_delays[min(attempt, len(self._retry_delays)) - 1]
+            target = self._retry_queue(service, delay)
+            headers: dict[str, Any] = {"x-attempt": attempt, "x-last-error": error}
+            log.info("event waits for its service", service=service, routing_key=routing_key,
+                     attempt=attempt, error=error[:500])  # fmt: skip
+        elif is_permanent(exc) or attempt > len(self._retry_delays):
             target = self._dead_queue(service)
-            headers: dict[str, Any] = {
+            headers = {
                 "x-attempt": attempt,
                 "x-error": error,
                 "x-failed-at": datetime.now(UTC).isoformat(),
@@ -221,6 +237,19 @@ class RabbitMQBus:
         finally:
             await channel.close()  # unacknowledged: every message goes back where it was
         return letters
+
+    async def dead_letter_count(self, service: str) -> int:
+        """The dead queue's ready messages, from a passive declare (nothing is read). A listing
+        in progress holds its messages unacknowledged: they are not counted meanwhile."""
+        assert self._connection
+        channel = await self._connection.channel()
+        try:
+            queue = await channel.declare_queue(
+                self._dead_queue(service), durable=True, passive=True
+            )
+            return queue.declaration_result.message_count or 0
+        finally:
+            await channel.close()
 
     async def replay(self, service: str, message_ids: Sequence[str] | None = None) -> int:
         assert self._connection

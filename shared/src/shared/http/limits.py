@@ -6,9 +6,12 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import PayloadTooLarge
 
-class _TooLarge(Exception):
-    pass
+
+class _TooLarge(PayloadTooLarge):
+    """Raised into the app reading the body: one of our errors, so the app answers it as a
+    problem (which the middleware replaces) instead of logging an unhandled error and a 500."""
 
 
 class BodySizeLimit:
@@ -66,6 +69,11 @@ class BodySizeLimit:
                 "max_bytes": self.max_bytes,
             }
         ).encode()
+        # No `Connection: close`: closing a socket with the rest of the upload still unread
+        # makes the kernel answer with a reset that wipes the 413 from the client's buffer. Kept
+        # open, the server reads and drops what still comes (uvicorn discards a body after the
+        # response); a client that reads the early answer stops sending, one that does not
+        # gets the 413 when it has sent all. Nothing is kept either way.
         await send(
             {
                 "type": "http.response.start",
@@ -73,7 +81,6 @@ class BodySizeLimit:
                 "headers": [
                     (b"content-type", b"application/problem+json"),
                     (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
                 ],
             }
         )

@@ -77,10 +77,17 @@ async def readyz(runtime: Runtime = Depends(get_runtime)):
 
 @router.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
 async def metrics(runtime: Runtime = Depends(get_runtime)) -> Response:
+    # Gauges read now; one that cannot be read (database or broker away) keeps its last value:
+    # /readyz says what is away, and metrics must answer regardless.
     try:
         async with runtime.sessions() as session:
             runtime.metrics.outbox_backlog.set(await outbox.backlog(session))
-    except Exception:  # noqa: BLE001 - metrics must answer even with the database away
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        parked = runtime.bus.dead_letter_count(runtime.service)
+        runtime.metrics.dead_letters.set(await asyncio.wait_for(parked, timeout=2))
+    except Exception:  # noqa: BLE001
         pass
     return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

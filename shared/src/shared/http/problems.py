@@ -81,16 +81,48 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
+    _document_implied_problems(app)
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _document_implied_problems(app: FastAPI) -> None:
+    """Documents the answers a route gives by its shape, which FastAPI cannot see: 404 where a
+    path names something (unknown, or another tenant's: the same answer), 400 for a ``cursor``
+    that is not one of ours."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                params = {(p.get("in"), p.get("name")) for p in operation.get("parameters", [])}
+                responses = operation["responses"]
+                if any(where == "path" for where, _ in params):
+                    responses.setdefault("404", _problem("Not found (or another tenant's)"))
+                if ("query", "cursor") in params:
+                    responses.setdefault("400", _problem("Invalid cursor"))
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
-        "description": title,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+    status: _problem(title)
     for status, title in (
         (401, "Missing or invalid API key"),
         (403, "Role not allowed"),
         (422, "Validation failed"),
     )
 }
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("Not found (or another tenant's)")}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: _problem("Conflict with what is stored")}

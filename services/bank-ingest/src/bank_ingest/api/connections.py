@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from shared.auth import Principal, Role
 from shared.errors import NotFound
 from shared.http.deps import ANY_ROLE, get_runtime, get_uow, require
-from shared.http.problems import PROBLEM_RESPONSES
+from shared.http.problems import CONFLICT, PROBLEM_RESPONSES
 from shared.idempotency import create_once
 from shared.pagination import Page, decode_cursor, page_of
 from shared.runtime import Runtime
@@ -78,7 +78,11 @@ class JobOut(BaseModel):
 
 
 @router.post(
-    "/connections", status_code=201, response_model=ConnectionOut, summary="Add a connection"
+    "/connections",
+    status_code=201,
+    response_model=ConnectionOut,
+    summary="Add a connection",
+    responses=CONFLICT,
 )
 async def add_connection(
     body: ConnectionIn,

@@ -17,7 +17,7 @@ from shared.pagination import decode_cursor, page_of
 
 from ..adapters.movement_queries import MovementFilter
 from ..adapters.repository import BankIngestUnitOfWork
-from ..schemas import CurrencyTotals, MovementDetail, MovementOut, MovementPage
+from ..schemas import MAX_AMOUNT, CurrencyTotals, MovementDetail, MovementOut, MovementPage
 
 router = APIRouter(prefix="/movements", tags=["movements"], responses=PROBLEM_RESPONSES)
 
@@ -35,8 +35,8 @@ async def list_movements(
     date_from: date | None = Query(None, description="Booking date from (inclusive)"),
     date_to: date | None = Query(None, description="Booking date to (inclusive)"),
     direction: Literal["incoming", "outgoing"] | None = None,
-    amount_min: Decimal | None = Query(None, ge=0),
-    amount_max: Decimal | None = Query(None, ge=0),
+    amount_min: Decimal | None = Query(None, ge=0, le=MAX_AMOUNT, decimal_places=4),
+    amount_max: Decimal | None = Query(None, ge=0, le=MAX_AMOUNT, decimal_places=4),
     text: str | None = Query(None, min_length=1, max_length=200),
     processed: bool | None = Query(None, description="Exported/dropped by the matcher, or not"),
     cursor: str | None = None,

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from shared.auth import Principal, Role
 from shared.errors import NotFound
 from shared.http.deps import ANY_ROLE, get_runtime, get_uow, require
-from shared.http.problems import PROBLEM_RESPONSES
+from shared.http.problems import CONFLICT, NOT_FOUND, PROBLEM_RESPONSES
 from shared.idempotency import create_once
 from shared.pagination import Page, decode_cursor, page_of
 from shared.runtime import Runtime
@@ -42,7 +42,11 @@ class _UploadFingerprint(BaseModel):
     "Excel and CSV exports are read with the column mapping of `connection_id`. The file is "
     "taken whole or not at all: a malformed one is refused with the line and reason, and "
     "movements already stored (same file again, overlapping statements) are not stored twice.",
-    responses={413: {"description": "File larger than the service's upload limit"}},
+    responses={
+        413: {"description": "File larger than the service's upload limit"},
+        **NOT_FOUND,
+        **CONFLICT,
+    },
 )
 async def upload_statement(
     request: Request,

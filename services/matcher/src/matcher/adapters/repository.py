@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.uow import UnitOfWork
@@ -172,12 +173,18 @@ class Settings:
     async def of(self, tenant_id: uuid.UUID) -> TenantSettings:
         settings = await self.session.get(TenantSettings, tenant_id)
         if settings is None:
-            settings = TenantSettings(
-                tenant_id=tenant_id, auto_confirm=True, auto_confirm_threshold=0.95,
-                ambiguity_margin=0.05, directory_version=0, rules_version=0,
-            )  # fmt: skip
-            self.session.add(settings)
-            await self.session.flush()
+            # A tenant's first request and first event may both get here at once: the one
+            # that inserts second waits for the first's commit and takes its row (a plain
+            # INSERT failed the request with a unique violation: a 500).
+            dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+            defaults = {"auto_confirm": True, "auto_confirm_threshold": 0.95,
+                        "ambiguity_margin": 0.05, "directory_version": 0, "rules_version": 0}  # fmt: skip
+            await self.session.execute(
+                dialect.insert(TenantSettings)
+                .values(tenant_id=tenant_id, **defaults)
+                .on_conflict_do_nothing()
+            )
+            settings = await self.session.get_one(TenantSettings, tenant_id)
         return settings
 
     async def bump(

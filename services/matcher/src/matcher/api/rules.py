@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from shared.auth import Principal, Role
 from shared.errors import NotFound, ValidationFailed
 from shared.http.deps import ANY_ROLE, get_uow, require
-from shared.http.problems import PROBLEM_RESPONSES
+from shared.http.problems import CONFLICT, PROBLEM_RESPONSES
 from shared.idempotency import create_once
 
 from ..adapters.orm import MatchRule, TransactionCode
@@ -34,7 +34,13 @@ router = APIRouter(tags=["rules and settings"], responses=PROBLEM_RESPONSES)
 OPERATOR = require(Role.OPERATOR)
 
 
-@router.post("/rules", status_code=201, response_model=RuleOut, summary="Add an operator rule")
+@router.post(
+    "/rules",
+    status_code=201,
+    response_model=RuleOut,
+    summary="Add an operator rule",
+    responses=CONFLICT,
+)
 async def add_rule(
     body: RuleIn,
     request: Request,
@@ -74,7 +80,7 @@ async def list_rules(
 
 @router.delete("/rules/{rule_id}", status_code=204, summary="Switch a rule off")
 async def delete_rule(
-    rule_id: int,
+    rule_id: int = Path(ge=1, le=2**63 - 1),
     principal: Principal = Depends(OPERATOR),
     uow: MatcherUnitOfWork = Depends(get_uow),
 ) -> None:

@@ -13,12 +13,13 @@ from pydantic import BaseModel, Field
 from shared.auth import Principal
 from shared.errors import MutabikError
 from shared.http.deps import ANY_ROLE, OPERATOR, get_uow
-from shared.http.problems import PROBLEM_RESPONSES
+from shared.http.problems import CONFLICT, PROBLEM_RESPONSES
 from shared.idempotency import create_once
 from shared.pagination import Page, decode_cursor, page_of
 
 from ..adapters.repository import MatcherUnitOfWork
 from ..adapters.voucher_repository import Vouchers
+from ..schemas import MAX_AMOUNT
 from ..vouchers import (
     DEFAULT_SERIES,
     VoucherOut,
@@ -76,7 +77,9 @@ class ReverseIn(BaseModel):
 class RateIn(BaseModel):
     currency: str = CURRENCY
     date: dt.date
-    rate: Decimal = Field(gt=0, decimal_places=4, description="TRY per unit, up to 4 decimals")
+    rate: Decimal = Field(
+        gt=0, le=MAX_AMOUNT, decimal_places=4, description="TRY per unit, up to 4 decimals"
+    )
 
 
 class RateOut(RateIn):
@@ -181,6 +184,7 @@ async def acknowledge_many(
     description='The movement becomes exported ("Aktarıldı") and bank-ingest is told. '
     "Idempotent: the same number again returns the same voucher; another number is 409, as is "
     "a cancelled voucher (which must not be booked).",
+    responses=CONFLICT,
 )
 async def acknowledge_one(
     voucher_id: uuid.UUID,
@@ -207,6 +211,7 @@ async def acknowledge_one(
     summary="Cancel a voucher the ERP has not acknowledged",
     description="The movement returns to the worklist. After acknowledgement only a reversal "
     "is possible (409).",
+    responses=CONFLICT,
 )
 async def cancel_voucher(
     voucher_id: uuid.UUID,
@@ -226,6 +231,7 @@ async def cancel_voucher(
     summary="Reverse an acknowledged voucher with a reversal voucher",
     description="Returns the new reversal voucher (lines swapped, same series), ready for the "
     "ERP. The original becomes `reversed` and the movement returns to the worklist.",
+    responses=CONFLICT,
 )
 async def reverse_voucher(
     voucher_id: uuid.UUID,

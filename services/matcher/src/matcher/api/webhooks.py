@@ -11,7 +11,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from shared.auth import Principal
 from shared.http.deps import OPERATOR, get_runtime, get_uow
-from shared.http.problems import PROBLEM_RESPONSES
+from shared.http.problems import CONFLICT, PROBLEM_RESPONSES
 from shared.idempotency import create_once
 from shared.pagination import Page, decode_cursor, page_of
 from shared.runtime import Runtime
@@ -75,6 +75,7 @@ class DeliveryOut(BaseModel):
     description="Every ready voucher of the tenant is POSTed to `url`, signed with the secret "
     "returned here once. Delivery is at least once (retried with backoff): deduplicate by the "
     'voucher\'s id. A 2xx answer with `{"erp_document_number": ...}` also acknowledges it.',
+    responses=CONFLICT,
 )
 async def add_webhook(
     body: WebhookIn,

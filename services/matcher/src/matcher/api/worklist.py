@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from shared.auth import Principal, Role
 from shared.errors import Conflict, MutabikError, NotFound
 from shared.http.deps import ANY_ROLE, get_uow, require
-from shared.http.problems import PROBLEM_RESPONSES
+from shared.http.problems import CONFLICT, NOT_FOUND, PROBLEM_RESPONSES
 from shared.idempotency import create_once
 from shared.pagination import decode_cursor, page_of
 
@@ -21,6 +21,7 @@ from ..adapters.orm import Movement
 from ..adapters.repository import MatcherUnitOfWork, WorklistFilter
 from ..domain.model import AccountKind
 from ..schemas import (
+    MAX_AMOUNT,
     BulkChooseIn,
     BulkConfirmIn,
     BulkIn,
@@ -57,8 +58,8 @@ async def list_worklist(
     date_from: date | None = Query(None, description="Booking date from (inclusive)"),
     date_to: date | None = Query(None, description="Booking date to (inclusive)"),
     direction: Direction | None = None,
-    amount_min: Decimal | None = Query(None, ge=0),
-    amount_max: Decimal | None = Query(None, ge=0),
+    amount_min: Decimal | None = Query(None, ge=0, le=MAX_AMOUNT, decimal_places=4),
+    amount_max: Decimal | None = Query(None, ge=0, le=MAX_AMOUNT, decimal_places=4),
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
     principal: Principal = Depends(ANY_ROLE),
@@ -135,6 +136,7 @@ async def confirm_proposal(
     summary="Book the movement to another account and issue its voucher",
     description="The account must exist: a counterparty, a ledger account or one of the ERP's "
     "bank accounts (search them with `GET /accounts/search`).",
+    responses=CONFLICT,
 )
 async def choose_account(
     movement_id: uuid.UUID,
@@ -234,6 +236,7 @@ async def _each(
     "/drop",
     response_model=list[WorklistMovement],
     summary="Take lines out of the batch (CTRL+Q): they won't be exported",
+    responses={**NOT_FOUND, **CONFLICT},
 )
 async def drop_movements(
     body: BulkIn,
@@ -251,6 +254,7 @@ async def drop_movements(
     "/restore",
     response_model=list[WorklistMovement],
     summary="Bring dropped lines back to the batch",
+    responses={**NOT_FOUND, **CONFLICT},
 )
 async def restore_movements(
     body: BulkIn,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Depends, Response
 
 from shared.auth import Principal, Role
 from shared.http.deps import ADMIN, get_uow, require
-from shared.http.problems import PROBLEM_RESPONSES
+from shared.http.problems import CONFLICT, PROBLEM_RESPONSES
 
 from .. import letter_templates
 from ..adapters.repository import NotifierUnitOfWork
@@ -41,6 +41,7 @@ async def get_letter_template(
     "the default; a body with no part is a reset. Each part must compile in the sandbox and "
     "render every sample letter (text and HTML must show `{{ portal_url }}`); otherwise 422 "
     "names the part, the line and what is wrong, and nothing is saved.",
+    responses=CONFLICT,
 )
 async def put_letter_template(
     language: Language,

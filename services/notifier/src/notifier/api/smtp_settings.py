@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from shared.auth import Principal, Role
 from shared.http.deps import ADMIN, get_uow, require
-from shared.http.problems import PROBLEM_RESPONSES
+from shared.http.problems import CONFLICT, PROBLEM_RESPONSES
 from shared.secrets import SecretBox
 
 from .. import smtp_settings
@@ -47,6 +47,7 @@ async def get_smtp_settings(
     summary="Set the tenant's own SMTP server",
     description="Replaces the tenant's settings. The password is write-only and stored "
     "encrypted; leave it out to keep the stored one. A username needs a password.",
+    responses=CONFLICT,
 )
 async def put_smtp_settings(
     body: SmtpSettingsIn,

@@ -156,6 +156,7 @@ async def send(runtime: Runtime, batch: Batch) -> None:
     made: dict[int, list[Attempt]] = defaultdict(list)
     for attempt in attempts:
         made[int(attempt.key)].append(attempt)
+        runtime.metrics.smtp_attempts.labels(attempt.outcome).inc()
     now = datetime.now(UTC)
     for index, item in enumerate(batch.claimed):
         if index in batch.unsendable:
@@ -201,6 +202,9 @@ async def record(runtime: Runtime, batch: Batch) -> list[Change]:
             chunk = reports[start : start + size]
             await uow.emit(LetterEmailsDelivered(reports=chunk), tenant=batch.tenant_id)
         await uow.commit()
+    for change in applied:
+        if change.settled:
+            runtime.metrics.email_settled("letter", change.state)
     return applied
 
 

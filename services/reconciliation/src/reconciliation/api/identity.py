@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from shared.auth import Principal, Role
 from shared.errors import NotFound
 from shared.http.deps import ADMIN, ANY_ROLE, get_uow
-from shared.http.problems import PROBLEM_RESPONSES
+from shared.http.problems import CONFLICT, PROBLEM_RESPONSES
 from shared.idempotency import create_once
 
 from .. import identity
@@ -112,7 +112,11 @@ class IssuedApiKeyOut(ApiKeyOut):
 
 
 @router.post(
-    "/api-keys", status_code=201, response_model=IssuedApiKeyOut, summary="Issue an API key"
+    "/api-keys",
+    status_code=201,
+    response_model=IssuedApiKeyOut,
+    summary="Issue an API key",
+    responses=CONFLICT,
 )
 async def issue_api_key(
     body: ApiKeyIn,
@@ -179,7 +183,9 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-@router.post("/users", status_code=201, response_model=UserOut, summary="Add a user")
+@router.post(
+    "/users", status_code=201, response_model=UserOut, summary="Add a user", responses=CONFLICT
+)
 async def add_user(
     body: UserIn,
     request: Request,

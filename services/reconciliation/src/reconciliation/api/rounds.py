@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.http.deps import ANY_ROLE, get_runtime, get_uow
-from shared.http.problems import PROBLEM_RESPONSES
+from shared.http.problems import CONFLICT, PROBLEM_RESPONSES
 from shared.idempotency import create_once
 from shared.pagination import Page, decode_cursor, page_of
 
@@ -239,6 +239,7 @@ async def _letter(
     "cannot go (no valid e-mail, inactive counterparty, nothing to confirm) are `excluded` and "
     "listed with the reason. The round stays a draft until `POST /rounds/{id}/send`, unless "
     "`send` is true. Send `Idempotency-Key` to create it once.",
+    responses=CONFLICT,
 )
 async def create_round(
     body: RoundIn,
@@ -323,6 +324,7 @@ async def get_round(
     "/rounds/{round_id}/send",
     response_model=RoundOut,
     summary="Send a draft round: every prepared letter is queued for e-mail",
+    responses=CONFLICT,
 )
 async def send_round(
     round_id: uuid.UUID,
@@ -340,7 +342,10 @@ async def send_round(
 
 
 @router.delete(
-    "/rounds/{round_id}", status_code=204, summary="Drop a draft round (nothing was sent)"
+    "/rounds/{round_id}",
+    status_code=204,
+    summary="Drop a draft round (nothing was sent)",
+    responses=CONFLICT,
 )
 async def delete_round(
     round_id: uuid.UUID,
@@ -445,6 +450,7 @@ async def letter_emails(
     summary="Send a letter again (Tekrar e-posta gönder, Alt+M)",
     description="A new e-mail with the same content and the same portal link. A failed letter is "
     "queued again; a sent or viewed one keeps its state. Answered or expired letters: 409.",
+    responses=CONFLICT,
 )
 async def resend_letter(
     letter_id: uuid.UUID,
@@ -465,6 +471,7 @@ async def resend_letter(
     status_code=202,
     response_model=QueuedOut,
     summary="Send again every failed, or every unanswered, letter of a round",
+    responses=CONFLICT,
 )
 async def resend_round(
     round_id: uuid.UUID,
