@@ -168,6 +168,8 @@ async def test_services_survive_a_postgresql_restart_under_traffic(distributed) 
         assert unclean == [], unclean[:5]
         failed = [a for a in traffic.answers if not a.ok]
         assert failed, "no request failed: the outage was not under traffic"
+        # The database away is told as such: 503, to be retried — not an internal error.
+        assert {a.status for a in failed} == {503}, sorted({(a.status, a.kind) for a in failed})
         await _nothing_corrupt(run, traffic)
         await _carries_on(call, traffic)
 

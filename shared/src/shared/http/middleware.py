@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 
@@ -10,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..logging import correlation_id
 from ..metrics import ServiceMetrics
-from .problems import internal_error
+from .problems import server_failure
 
 HEADER = b"x-correlation-id"
 log = structlog.get_logger(__name__)
@@ -52,8 +53,9 @@ class CorrelationIdMiddleware:
             # carries the correlation id that the logged traceback is filed under.
             if started:
                 raise
-            log.exception("unhandled error", path=scope.get("path"))
-            await internal_error(scope.get("path", ""))(scope, receive, send_with_id)
+            await server_failure(sys.exc_info()[1], scope.get("path", ""))(
+                scope, receive, send_with_id
+            )
         finally:
             structlog.contextvars.unbind_contextvars("correlation_id")
             correlation_id.reset(token)

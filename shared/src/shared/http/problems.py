@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    PostgresConnectionError,
+    TooManyConnectionsError,
+)
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import MutabikError
@@ -71,9 +78,51 @@ def internal_error(path: str) -> JSONResponse:
     return problem_response(500, body)
 
 
+def unavailable(path: str, reason: str) -> JSONResponse:
+    body = {
+        "type": "https://mutabik.dev/problems/unavailable",
+        "title": "Service unavailable",
+        "status": 503,
+        "detail": f"{reason}; nothing was changed, try again shortly.",
+        "instance": path,
+    }
+    return problem_response(503, body, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database cannot be reached or was shut down,
+    rather than that the request was wrong: the transaction rolled back, a retry may succeed."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, (InterfaceError, ConnectionError, PostgresConnectionError)):
+            return True
+        if isinstance(seen, (AdminShutdownError, CannotConnectNowError, TooManyConnectionsError)):
+            return True
+        if isinstance(seen, DBAPIError) and isinstance(seen.orig, ConnectionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def server_failure(exc: BaseException, path: str) -> JSONResponse:
+    """The answer to an exception no handler expected: 503 while the database is away (logged
+    as a warning, no trace), else 500 with the trace logged."""
+    if database_away(exc):
+        log.warning("database unavailable", path=path, error=f"{type(exc).__name__}: {exc}"[:300])
+        return unavailable(path, "The database does not answer")
+    log.exception("unhandled error", path=path, exc_info=exc)
+    return internal_error(path)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", path=request.url.path)
-    return internal_error(request.url.path)
+    return server_failure(exc, request.url.path)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
