@@ -4,6 +4,7 @@ don't do. Each outcome names the step and carries the server's own reply."""
 
 from __future__ import annotations
 
+import re
 import socket
 
 from .mail_servers import (
@@ -22,6 +23,7 @@ async def test_auth_with_the_right_password(service, mail_server) -> None:
     result = await service.tested()
     assert result["ok"] is True, result
     assert len(server.received) == 1
+    assert await counted_test_mails(service) == {"sent": 1.0}
 
 
 async def test_auth_with_a_wrong_password(service, mail_server) -> None:
@@ -106,6 +108,7 @@ async def test_a_server_that_is_down(service) -> None:
     assert (result["ok"], result["stage"], result["code"]) == (False, "connect", None)
     assert f"127.0.0.1 on port {port}" in result["message"], result
     assert result["elapsed_ms"] < 1500 and result["server"] == f"127.0.0.1:{port}"
+    assert await counted_test_mails(service) == {"failed": 1.0}
 
 
 async def test_a_server_that_never_answers(make_service) -> None:
@@ -168,3 +171,10 @@ async def test_no_username_for_a_server_that_requires_auth(
     assert (result["ok"], result["stage"], result["code"]) == (False, "send", 530), result
     assert "Authentication required" in result["message"]
     assert server.received == []
+
+
+async def counted_test_mails(service) -> dict[str, float]:
+    """The notifier's ``mutabik_emails_total{kind="test"}`` samples, by outcome."""
+    text = (await service.client.get("/metrics")).text
+    found = re.findall(r'mutabik_emails_total\{kind="test",outcome="(\w+)"\} (\S+)', text)
+    return {outcome: float(value) for outcome, value in found}

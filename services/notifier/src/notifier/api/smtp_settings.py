@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from shared.auth import Principal, Role
-from shared.http.deps import ADMIN, get_uow, require
+from shared.http.deps import ADMIN, get_runtime, get_uow, require
 from shared.http.problems import CONFLICT, PROBLEM_RESPONSES
+from shared.runtime import Runtime
 from shared.secrets import SecretBox
 
 from .. import smtp_settings
@@ -88,7 +89,10 @@ async def send_smtp_test(
     uow: NotifierUnitOfWork = Depends(get_uow),
     settings: NotifierSettings = Depends(get_settings),
     box: SecretBox = Depends(get_box),
+    runtime: Runtime = Depends(get_runtime),
 ) -> SmtpTestOut:
-    return await smtp_settings.run_test(
+    result = await smtp_settings.run_test(
         str(body.to), tenant_id=principal.tenant_id, uow=uow, settings=settings, box=box
     )
+    runtime.metrics.email_settled("test", "sent" if result.ok else "failed")
+    return result
