@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -110,17 +112,39 @@ class BankAccountRef:
 async def bank_account_of(uow: UnitOfWork, movement: Movement) -> BankAccountRef | None:
     """The ERP code of the movement's own bank account: the ERP's bank account with its IBAN,
     else the ledger code the movement came with, else the one bank-ingest registered."""
-    vouchers = Vouchers(uow.session)
-    erp = await vouchers.erp_bank_account(movement.tenant_id, movement.account_iban)
-    own = await vouchers.own_account(movement.account_id)
-    name = own.name if own is not None else ""
-    if erp is not None and erp.code:
-        return BankAccountRef(erp.code, erp.name or name)
-    if movement.account_ledger_code:
-        return BankAccountRef(movement.account_ledger_code, name)
-    if own is not None and own.ledger_code:
-        return BankAccountRef(own.ledger_code, name)
-    return None
+    return await _BankAccounts(Vouchers(uow.session)).of(movement)
+
+
+class _BankAccounts:
+    """:func:`bank_account_of`, looked up once per bank account of a batch (a statement's
+    movements share theirs)."""
+
+    def __init__(self, vouchers: Vouchers) -> None:
+        self.vouchers = vouchers
+        self.known: dict[tuple[uuid.UUID, str, uuid.UUID, str], BankAccountRef | None] = {}
+
+    async def of(self, movement: Movement) -> BankAccountRef | None:
+        key = (
+            movement.tenant_id,
+            movement.account_iban,
+            movement.account_id,
+            movement.account_ledger_code,
+        )
+        if key not in self.known:
+            self.known[key] = await self._look_up(movement)
+        return self.known[key]
+
+    async def _look_up(self, movement: Movement) -> BankAccountRef | None:
+        erp = await self.vouchers.erp_bank_account(movement.tenant_id, movement.account_iban)
+        own = await self.vouchers.own_account(movement.account_id)
+        name = own.name if own is not None else ""
+        if erp is not None and erp.code:
+            return BankAccountRef(erp.code, erp.name or name)
+        if movement.account_ledger_code:
+            return BankAccountRef(movement.account_ledger_code, name)
+        if own is not None and own.ledger_code:
+            return BankAccountRef(own.ledger_code, name)
+        return None
 
 
 async def issue_vouchers(
@@ -134,7 +158,11 @@ async def issue_vouchers(
     """One ready voucher per confirmed movement (``movement.voucher_id`` is set).
 
     ``number`` (only for a single movement) takes that number of the series, 409 if taken;
-    otherwise each gets the series' next free number. ``series`` defaults per document type."""
+    otherwise each gets the series' next free number. ``series`` defaults per document type.
+
+    A batch costs a fixed number of queries, not a few per voucher: the live vouchers, bank
+    accounts, rates and each series' block of numbers are read at once, and the vouchers are
+    written in one flush."""
     if not movements:
         return []
     if number is not None and len(movements) != 1:
@@ -146,55 +174,39 @@ async def issue_vouchers(
         raise BadRequest("Movements of different tenants in one batch.")
     vouchers = Vouchers(uow.session)
     seqs = await vouchers.take_seqs(tenant_id, len(movements))  # the tenant's issuing lock
+    banks = await _issuable(vouchers, movements)
     series_map = await vouchers.series_map(tenant_id) if series is None else {}
+    document_types = [m.document_type or _default_document_type(m) for m in movements]
+    chosen = [_series_for(series, series_map, d) for d in document_types]
+    numbers = await _numbers(vouchers, tenant_id, chosen, number)
+    rates = await _rates(vouchers, movements)
     now = dt.datetime.now(dt.UTC)
     issued: list[Voucher] = []
+    for i, movement in enumerate(movements):
+        rate = rates[i]
+        voucher = Voucher(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            seq=seqs[i],
+            movement_id=movement.id,
+            document_type=document_types[i],
+            series=chosen[i],
+            number=numbers[i],
+            date=movement.booking_date,
+            description=(movement.description or "").strip()[:500],
+            currency=movement.currency,
+            amount=abs(movement.amount),
+            exchange_rate=rate,
+            try_amount=_try(abs(movement.amount), rate),
+            lines=_lines(movement, banks[i], rate),
+            state="ready",
+            created_by=actor,
+            created_at=now,
+        )
+        movement.voucher_id = voucher.id
+        issued.append(voucher)
+    uow.session.add_all(issued)
     try:
-        for movement, seq in zip(movements, seqs, strict=True):
-            await _check_issuable(vouchers, movement)
-            bank = await bank_account_of(uow, movement)
-            if bank is None:
-                raise VoucherNotBalanced(
-                    f"The voucher of movement {movement.id} cannot be balanced: its bank account "
-                    f"({movement.account_iban or movement.account_id}) has no ERP code. Push the "
-                    "ERP's bank accounts or set the account's ledger code.",
-                    errors=[{"movement_id": str(movement.id), "reason": "no bank account code"}],
-                )
-            document_type = movement.document_type or _default_document_type(movement)
-            chosen = _series_for(series, series_map, document_type)
-            if number is not None:
-                if await vouchers.number_taken(tenant_id, chosen, number):
-                    raise Conflict(
-                        f"Number {number} of series {chosen} is already taken.",
-                        series=chosen,
-                        number=number,
-                    )
-                taken = number
-            else:
-                taken = await vouchers.next_number(tenant_id, chosen)
-            rate = await _rate(vouchers, movement)
-            voucher = Voucher(
-                id=uuid.uuid4(),
-                tenant_id=tenant_id,
-                seq=seq,
-                movement_id=movement.id,
-                document_type=document_type,
-                series=chosen,
-                number=taken,
-                date=movement.booking_date,
-                description=(movement.description or "").strip()[:500],
-                currency=movement.currency,
-                amount=abs(movement.amount),
-                exchange_rate=rate,
-                try_amount=_try(abs(movement.amount), rate),
-                lines=_lines(movement, bank, rate),
-                state="ready",
-                created_by=actor,
-                created_at=now,
-            )
-            uow.session.add(voucher)
-            movement.voucher_id = voucher.id
-            issued.append(voucher)
         await uow.session.flush()
     except IntegrityError as exc:
         # Only a concurrent writer outside the tenant lock (or a bug) gets here; the database
@@ -211,7 +223,29 @@ async def issue_vouchers(
     return issued
 
 
-async def _check_issuable(vouchers: Vouchers, movement: Movement) -> None:
+async def _issuable(vouchers: Vouchers, movements: list[Movement]) -> list[BankAccountRef]:
+    """The bank account of each movement; the first movement that cannot have a voucher stops
+    the batch with its error."""
+    live = await vouchers.live_of_movements(list(dict.fromkeys(m.id for m in movements)))
+    accounts = _BankAccounts(vouchers)
+    seen: set[uuid.UUID] = set()
+    banks: list[BankAccountRef] = []
+    for movement in movements:
+        _check_issuable(movement, live.get(movement.id), twice=movement.id in seen)
+        seen.add(movement.id)
+        bank = await accounts.of(movement)
+        if bank is None:
+            raise VoucherNotBalanced(
+                f"The voucher of movement {movement.id} cannot be balanced: its bank account "
+                f"({movement.account_iban or movement.account_id}) has no ERP code. Push the "
+                "ERP's bank accounts or set the account's ledger code.",
+                errors=[{"movement_id": str(movement.id), "reason": "no bank account code"}],
+            )
+        banks.append(bank)
+    return banks
+
+
+def _check_issuable(movement: Movement, live: Voucher | None, *, twice: bool) -> None:
     if movement.state != "confirmed":
         raise Conflict(f"Movement {movement.id} is {movement.state}, not confirmed.")
     if not movement.contra_kind or not movement.contra_code:
@@ -219,13 +253,35 @@ async def _check_issuable(vouchers: Vouchers, movement: Movement) -> None:
             f"Movement {movement.id} has no contra account.",
             errors=[{"movement_id": str(movement.id), "reason": "no contra account"}],
         )
-    live = await vouchers.live_of_movement(movement.id)
+    if twice:
+        raise Conflict(
+            f"Movement {movement.id} is twice in the batch: a movement is exported at most once."
+        )
     if live is not None or movement.voucher_id is not None:
         raise Conflict(
             f"Movement {movement.id} already has voucher "
             f"{live.id if live else movement.voucher_id}: a movement is exported at most once.",
             voucher_id=str(live.id if live else movement.voucher_id),
         )
+
+
+async def _numbers(
+    vouchers: Vouchers, tenant_id: uuid.UUID, chosen: list[str], number: int | None
+) -> list[int]:
+    """Each voucher's number: ``number`` if free (one voucher), else its series' next ones — a
+    block per series, handed out in the batch's order."""
+    if number is not None:
+        [series] = chosen
+        if await vouchers.number_taken(tenant_id, series, number):
+            raise Conflict(
+                f"Number {number} of series {series} is already taken.",
+                series=series,
+                number=number,
+            )
+        return [number]
+    wanted = Counter(chosen)  # in order of first use: the series' counters are taken in order
+    blocks = {s: iter(await vouchers.next_numbers(tenant_id, s, n)) for s, n in wanted.items()}
+    return [next(blocks[s]) for s in chosen]
 
 
 def _default_document_type(movement: Movement) -> str:
@@ -238,11 +294,30 @@ def _series_for(explicit: str | None, mapping: dict[str, str], document_type: st
     return mapping.get(document_type) or mapping.get(ANY_DOCUMENT_TYPE) or DEFAULT_SERIES
 
 
-async def _rate(vouchers: Vouchers, movement: Movement) -> Decimal | None:
+async def _rates(vouchers: Vouchers, movements: list[Movement]) -> list[Decimal | None]:
+    """Each movement's rate: 1 for TRY, else the ERP's rate of its booking date or the latest
+    earlier one — read once per currency of the batch."""
+    days: dict[str, list[dt.date]] = defaultdict(list)
+    for movement in movements:
+        if movement.currency != "TRY":
+            days[movement.currency].append(movement.booking_date)
+    known: dict[str, tuple[list[dt.date], list[Decimal]]] = {}
+    for currency, dates in days.items():
+        rows = await vouchers.rates_between(
+            movements[0].tenant_id, currency, min(dates), max(dates)
+        )
+        known[currency] = ([r.date for r in rows], [r.rate for r in rows])
+    return [_rate_of(m, known) for m in movements]
+
+
+def _rate_of(
+    movement: Movement, known: dict[str, tuple[list[dt.date], list[Decimal]]]
+) -> Decimal | None:
     if movement.currency == "TRY":
         return Decimal(1)
-    found = await vouchers.rate_on(movement.tenant_id, movement.currency, movement.booking_date)
-    return found.rate if found is not None else None
+    dates, rates = known[movement.currency]
+    at = bisect_right(dates, movement.booking_date)
+    return rates[at - 1] if at else None
 
 
 def _try(amount: Decimal, rate: Decimal | None) -> Decimal | None:

@@ -58,13 +58,12 @@ async def take_in(uow: MatcherUnitOfWork, tenant_id: uuid.UUID, event: Movements
         for movement, _ in sure:  # a voucher needs the bank's ERP code: the operator confirms later
             movement.proposal_note = NO_BANK_CODE
         sure = []
-    uow.movements.add_all(rows)
     for movement, best in sure:
         _book(uow, movement, best.kind, best.code, best.name, movement.document_type, AUTO, now,
               action="auto_confirm", note=proposal_note(best))  # fmt: skip
-    if sure:
-        await uow.session.flush()
+    if sure:  # before the movements join the session: each is inserted with its voucher_id
         await issue_vouchers(uow, [m for m, _ in sure], actor=AUTO)
+    uow.movements.add_all(rows)
     log.info(
         "movements received, proposals made",
         statement_id=str(event.statement_id),

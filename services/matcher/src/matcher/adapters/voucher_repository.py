@@ -22,6 +22,9 @@ from .voucher_tables import (
     WebhookDelivery,
 )
 
+IN_CHUNK = 500
+"""Ids per ``IN (...)``: well under SQLite's limit of bound parameters."""
+
 
 def upsert(session: AsyncSession, model):
     """``INSERT`` with ``ON CONFLICT`` for the session's dialect."""
@@ -56,22 +59,48 @@ class Vouchers:
 
     async def next_number(self, tenant_id: uuid.UUID, series: str) -> int:
         """The series' next free number; numbers already taken (explicitly) are skipped."""
+        [number] = await self.next_numbers(tenant_id, series, 1)
+        return number
+
+    async def next_numbers(self, tenant_id: uuid.UUID, series: str, count: int) -> list[int]:
+        """The series' next ``count`` free numbers, in order; numbers already taken (explicitly)
+        are skipped. A block at a time: the counter moves by what is still missing and one query
+        finds the taken numbers in the block, so the counter ends where taking the numbers one by
+        one would have left it. Call it under the tenant's issuing lock (:meth:`take_seqs`)."""
         await self.session.execute(
             upsert(self.session, SeriesCounter)
             .values(tenant_id=tenant_id, series=series, next_number=1)
             .on_conflict_do_nothing(index_elements=["tenant_id", "series"])
         )
-        while True:
-            number = await self.session.scalar(
+        numbers: list[int] = []
+        while len(numbers) < count:
+            missing = count - len(numbers)
+            first = await self.session.scalar(
                 update(SeriesCounter)
                 .where(SeriesCounter.tenant_id == tenant_id, SeriesCounter.series == series)
-                .values(next_number=SeriesCounter.next_number + 1)
-                .returning(SeriesCounter.next_number - 1)
+                .values(next_number=SeriesCounter.next_number + missing)
+                .returning(SeriesCounter.next_number - missing)
                 .execution_options(synchronize_session=False)
             )
-            assert number is not None
-            if not await self.number_taken(tenant_id, series, number):
-                return number
+            assert first is not None
+            taken = await self.numbers_taken(tenant_id, series, first, first + missing)
+            numbers += [n for n in range(first, first + missing) if n not in taken]
+        return numbers
+
+    async def numbers_taken(
+        self, tenant_id: uuid.UUID, series: str, first: int, stop: int
+    ) -> set[int]:
+        """The numbers of the series in ``[first, stop)`` that vouchers already have."""
+        return set(
+            await self.session.scalars(
+                select(Voucher.number).where(
+                    Voucher.tenant_id == tenant_id,
+                    Voucher.series == series,
+                    Voucher.number >= first,
+                    Voucher.number < stop,
+                )
+            )
+        )
 
     async def number_taken(self, tenant_id: uuid.UUID, series: str, number: int) -> bool:
         return bool(
@@ -137,6 +166,22 @@ class Vouchers:
             )
         )
 
+    async def live_of_movements(
+        self, movement_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Voucher]:
+        """The live (ready or acknowledged) voucher of each of the movements that has one."""
+        found: dict[uuid.UUID, Voucher] = {}
+        for start in range(0, len(movement_ids), IN_CHUNK):
+            rows = await self.session.scalars(
+                select(Voucher).where(
+                    Voucher.movement_id.in_(movement_ids[start : start + IN_CHUNK]),
+                    Voucher.state.in_(("ready", "acknowledged")),
+                    Voucher.reversal_of.is_(None),
+                )
+            )
+            found.update((v.movement_id, v) for v in rows)
+        return found
+
     async def page(
         self,
         tenant_id: uuid.UUID,
@@ -185,6 +230,24 @@ class Vouchers:
             .order_by(ExchangeRate.date.desc())
             .limit(1)
         )
+
+    async def rates_between(
+        self, tenant_id: uuid.UUID, currency: str, first: dt.date, last: dt.date
+    ) -> list[ExchangeRate]:
+        """The ERP's rates of ``first`` (or the latest one before it) to ``last``, oldest first:
+        what :meth:`rate_on` gives for any day of the span."""
+        floor = await self.rate_on(tenant_id, currency, first)
+        rows = await self.session.scalars(
+            select(ExchangeRate)
+            .where(
+                ExchangeRate.tenant_id == tenant_id,
+                ExchangeRate.currency == currency,
+                ExchangeRate.date > first,
+                ExchangeRate.date <= last,
+            )
+            .order_by(ExchangeRate.date)
+        )
+        return [*([floor] if floor is not None else []), *rows]
 
     async def put_rates(
         self, tenant_id: uuid.UUID, rates: Sequence[tuple[str, dt.date, Decimal]], now: dt.datetime
