@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from shared.archive import ArchiveError, guard_zip, read_member
+from shared.archive import SPREADSHEET_RATIO, ArchiveError, guard_zip, read_member
 
 
 def zipped(files: dict[str, bytes]) -> io.BytesIO:
@@ -41,6 +41,25 @@ def test_a_high_ratio_member_is_refused_before_inflating() -> None:
     """4 MB of zeros deflate to about 4 KB: a thousandfold, where real files stay below 30x."""
     with pytest.raises(ArchiveError, match="'zeros.xml' inflates \\d+x; refused as a zip bomb"):
         guard_zip(zipped({"zeros.xml": bytes(4 << 20)}))
+
+
+def test_spreadsheet_readers_pass_a_tighter_ratio() -> None:
+    """A sheet deflated ~150x passes the default (statements in a zip) and is refused at the
+    spreadsheet readers' ratio, which names the member, the ratio and the limit."""
+    rows = b"".join(
+        b"<row><c><v>%d</v></c></row>" % n if n % 30 == 0 else b"<row><c><v>1</v></c></row>"
+        for n in range(200_000)
+    )
+    sheet = zipped({"xl/worksheets/sheet1.xml": rows})
+    info = zipfile.ZipFile(sheet).getinfo("xl/worksheets/sheet1.xml")
+    assert SPREADSHEET_RATIO < info.file_size / info.compress_size < 200
+    guard_zip(sheet).close()
+    sheet.seek(0)
+    with pytest.raises(
+        ArchiveError,
+        match=r"'xl/worksheets/sheet1\.xml' inflates \d+x; refused as a zip bomb \(at most 100x",
+    ):
+        guard_zip(sheet, max_ratio=SPREADSHEET_RATIO)
 
 
 def test_a_small_member_may_compress_well() -> None:

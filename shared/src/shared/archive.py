@@ -12,6 +12,10 @@ from typing import BinaryIO
 MAX_MEMBERS = 10_000
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 200  # real statements and spreadsheets compress 5-30x; bombs thousands of times
+SPREADSHEET_RATIO = 100
+"""The tighter ratio the xlsx/ods readers pass: python-calamine holds a whole sheet in memory, up to
+~9x its XML (a dense grid of cells), so a sheet at 190x would cost ~1,700x its upload in memory.
+Measured (docs/reconciliation.md): real sheets and shared strings inflate 8-25x."""
 _SMALL = 1 << 20  # below this a high ratio is harmless (tiny XML parts of zeros or spaces)
 
 
@@ -26,7 +30,10 @@ def guard_zip(
     max_total: int = MAX_TOTAL_BYTES,
     max_ratio: int = MAX_RATIO,
 ) -> zipfile.ZipFile:
-    """Open ``stream`` as a zip, refusing one that is corrupt or would inflate beyond the limits."""
+    """Open ``stream`` as a zip, refusing one that is corrupt or would inflate beyond the limits.
+
+    ``max_ratio`` applies to each member over 1 MB; spreadsheet readers pass
+    :data:`SPREADSHEET_RATIO`."""
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -41,7 +48,8 @@ def guard_zip(
         packed = max(member.compress_size, 1)
         if member.file_size > packed * max_ratio and member.file_size > _SMALL:
             raise ArchiveError(
-                f"{member.filename!r} inflates {member.file_size // packed}x; refused as a zip bomb"
+                f"{member.filename!r} inflates {member.file_size // packed}x; refused as a zip bomb "
+                f"(at most {max_ratio}x is accepted)"
             )
     return archive
 

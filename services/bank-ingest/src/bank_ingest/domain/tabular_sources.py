@@ -1,7 +1,8 @@
 """Rows out of an Excel workbook or a CSV file, each with the line number a user would look for.
 
 Excel goes through python-calamine, which returns cached cell values and never evaluates a formula;
-xlsx and ods are zips and pass :func:`~.archive.guard_zip` first. CSV is decoded by
+xlsx and ods are zips and pass :func:`~.archive.guard_zip` first, at the tighter
+:data:`~shared.archive.SPREADSHEET_RATIO` (calamine holds a whole sheet in memory). CSV is decoded by
 :func:`~.decoding.text_lines` and split by the csv module; its delimiter is guessed from the header
 row when the mapping does not name one.
 """
@@ -14,6 +15,8 @@ from itertools import chain, islice
 from typing import BinaryIO, Literal, NamedTuple
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, PasswordError
+
+from shared.archive import SPREADSHEET_RATIO
 
 from .archive import guard_zip
 from .decoding import text_lines
@@ -54,7 +57,10 @@ def _open_sheet(stream: BinaryIO, name: str | None) -> CalamineSheet:
     head = stream.read(8)
     stream.seek(0)
     if head.startswith(_ZIP):
-        guard_zip(stream).close()
+        try:
+            guard_zip(stream, max_ratio=SPREADSHEET_RATIO).close()
+        except ParseError as exc:
+            raise ParseError(f"{exc}; open it in Excel and save it again as .xlsx") from exc
         stream.seek(0)
     elif not head.startswith(_OLE):
         raise ParseError(f"not an Excel file (xlsx, xls or ods){_looks_like(head)}")

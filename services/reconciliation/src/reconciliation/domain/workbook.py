@@ -1,7 +1,8 @@
 """Reading an uploaded .xlsx import file: the first sheet, in a data set's template layout.
 
 The file is checked before python-calamine sees it: a zip (not an old .xls, a PDF or a CSV), within
-the zip-bomb limits of :func:`shared.archive.guard_zip`, an Excel workbook, and no DOCTYPE or
+the zip-bomb limits of :func:`shared.archive.guard_zip` (at the tighter
+:data:`~shared.archive.SPREADSHEET_RATIO`, since calamine holds the sheet whole), an Excel workbook, and no DOCTYPE or
 ENTITY in any XML part. Then the header row must be the template's, and the rows below come out
 in blocks, each cell as calamine gives it except that an empty cell is None.
 """
@@ -16,7 +17,7 @@ from typing import BinaryIO
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
-from shared.archive import ArchiveError, guard_zip, read_member
+from shared.archive import SPREADSHEET_RATIO, ArchiveError, guard_zip, read_member
 from shared.text import fold
 
 from .datasets import COLUMNS, Dataset
@@ -126,10 +127,12 @@ def _check_container(source: BinaryIO) -> None:
     if not head.startswith(_ZIP):
         raise WorkbookError(_not_xlsx(head))
     try:
-        with guard_zip(source) as archive:
+        with guard_zip(source, max_ratio=SPREADSHEET_RATIO) as archive:
             _check_parts(archive)
     except ArchiveError as exc:
-        raise WorkbookError(f"the .xlsx file cannot be opened safely: {exc}") from exc
+        raise WorkbookError(
+            f"the .xlsx file cannot be opened safely: {exc}; {_SAVE_AS} again"
+        ) from exc
 
 
 def _not_xlsx(head: bytes) -> str:
