@@ -361,3 +361,76 @@ async def test_a_large_repetitive_workbook_is_still_taken_in(tenant: System) -> 
     assert answer.status_code == 200, answer.text
     job = answer.json()
     assert (job["state"], job["rows_created"], job["errors"]) == ("stored", 6000, []), job
+
+
+# -- sparse sheets: a dense grid of billions of cells ------------------------------------------------
+
+FAR_CELL = '<c r="XFD1048576"><v>1</v></c>'
+SPARSE_SHEETS = {
+    "far-row": f'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">{FAR_CELL}</row>',
+    "far-cell-in-row-1": f'<row r="1"><c r="A1"><v>1</v></c>{FAR_CELL}</row>',
+    "rows-without-r": f'<row><c r="A1"><v>1</v></c></row><row>{FAR_CELL}</row>',
+    "cells-without-r": '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">'
+    + "<c><v>1</v></c>" * 16384
+    + "</row>",
+}
+
+
+def with_sheet(workbook_bytes: bytes, sheet_data: str) -> bytes:
+    """The workbook with its first sheet's rows replaced by ``sheet_data``."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(workbook_bytes)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = (
+                    b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+                    b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                    + sheet_data.encode() + b"</sheetData></worksheet>"
+                )  # fmt: skip
+            target.writestr(info.filename, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("sheet_data", SPARSE_SHEETS.values(), ids=SPARSE_SHEETS.keys())
+async def test_a_sparse_sheet_of_billions_of_cells_is_refused_and_the_process_lives(
+    tenant: System, sheet_data: str
+) -> None:
+    """Two cells, A1 and XFD1048576, in a 5 KB file: calamine would allocate 17 billion cells
+    (550 GB) and Rust would abort the process, every service of the embedded mode with it."""
+    template = await tenant.client.get(
+        "/reconciliation/templates/movements", headers=tenant.headers
+    )
+    content = with_sheet(template.content, sheet_data)
+    assert len(content) < 64 << 10
+    answer = await tenant.client.post(
+        "/reconciliation/imports/movements", params={"wait": "true"}, headers=tenant.headers,
+        files={"file": ("hareketler.xlsx", content)},
+    )  # fmt: skip
+    problem = refused(answer)
+    assert "the sheet spans A1:XFD1048576 (17,179,869,184 cells); at most" in problem["detail"]
+    assert "save it again" in problem["detail"], problem
+
+    excel = await tenant.client.post("/bank-ingest/connections", headers=tenant.headers, json={
+        "name": "Excel", "kind": "upload", "format": "excel",
+        "column_mapping": {"booking_date": "Tarih", "description": ["Açıklama"],
+                           "amount": "Tutar", "fixed_account": tr_iban(33)}})  # fmt: skip
+    assert excel.status_code == 201, excel.text
+    statement = with_sheet(workbook([["Tarih", "Açıklama", "Tutar"]]), sheet_data)
+    problem = refused(
+        await tenant.upload(statement, "ekstre.xlsx", connection_id=excel.json()["id"])
+    )
+    assert "17,179,869,184 cells" in problem["detail"] + str(problem.get("errors")), problem
+    await tenant.nothing_in_bank_ingest()
+
+    # still alive: the same connection takes an ordinary statement
+    ordinary = workbook([["Tarih", "Açıklama", "Tutar"], ["03.11.2025", "EFT", "50,00"]])
+    taken = await tenant.upload(ordinary, "ekstre.xlsx", connection_id=excel.json()["id"])
+    assert taken.status_code == 201, taken.text
+    balances = await tenant.client.get(
+        "/reconciliation/balances", params={"at": "2025-12-31"}, headers=tenant.headers
+    )
+    assert balances.status_code == 200, balances.text

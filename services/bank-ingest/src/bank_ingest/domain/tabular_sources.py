@@ -16,7 +16,8 @@ from typing import BinaryIO, Literal, NamedTuple
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, PasswordError
 
-from shared.archive import SPREADSHEET_RATIO
+from shared.archive import SPREADSHEET_RATIO, ArchiveError
+from shared.spreadsheet import check_grid
 
 from .archive import guard_zip
 from .decoding import text_lines
@@ -58,9 +59,15 @@ def _open_sheet(stream: BinaryIO, name: str | None) -> CalamineSheet:
     stream.seek(0)
     if head.startswith(_ZIP):
         try:
-            guard_zip(stream, max_ratio=SPREADSHEET_RATIO).close()
+            with guard_zip(stream, max_ratio=SPREADSHEET_RATIO) as archive:
+                check_grid(archive)  # xlsx; an ods is held to 100 million cells by calamine
         except ParseError as exc:
             raise ParseError(f"{exc}; open it in Excel and save it again as .xlsx") from exc
+        except ArchiveError as exc:
+            raise ParseError(
+                f"{exc}; a cell far from the data makes the sheet that large: delete the rows and "
+                "columns beyond the data in Excel and save it again as .xlsx"
+            ) from exc
         stream.seek(0)
     elif not head.startswith(_OLE):
         raise ParseError(f"not an Excel file (xlsx, xls or ods){_looks_like(head)}")

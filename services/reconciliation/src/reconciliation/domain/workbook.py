@@ -3,8 +3,10 @@
 The file is checked before python-calamine sees it: a zip (not an old .xls, a PDF or a CSV), within
 the zip-bomb limits of :func:`shared.archive.guard_zip` (at the tighter
 :data:`~shared.archive.SPREADSHEET_RATIO`, since calamine holds the sheet whole), an Excel workbook, and no DOCTYPE or
-ENTITY in any XML part. Then the header row must be the template's, and the rows below come out
-in blocks, each cell as calamine gives it except that an empty cell is None.
+ENTITY in any XML part, and no sheet spanning more cells than
+:data:`shared.spreadsheet.MAX_CELLS` (calamine would allocate them all). Then the header row must
+be the template's, and the rows below come out in blocks, each cell as calamine gives it except
+that an empty cell is None.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import BinaryIO
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from shared.archive import SPREADSHEET_RATIO, ArchiveError, guard_zip, read_member
+from shared.spreadsheet import GridTooLarge, check_grid
 from shared.text import fold
 
 from .datasets import COLUMNS, Dataset
@@ -129,6 +132,12 @@ def _check_container(source: BinaryIO) -> None:
     try:
         with guard_zip(source, max_ratio=SPREADSHEET_RATIO) as archive:
             _check_parts(archive)
+            check_grid(archive)
+    except GridTooLarge as exc:
+        raise WorkbookError(
+            f"{exc}; a cell far from the data (a stray value in XFD1048576?) makes the sheet that "
+            "large: delete the rows and columns beyond the data in Excel and save it again"
+        ) from exc
     except ArchiveError as exc:
         raise WorkbookError(
             f"the .xlsx file cannot be opened safely: {exc}; {_SAVE_AS} again"
