@@ -15,6 +15,8 @@ import multiprocessing
 import multiprocessing.forkserver
 import pickle
 import queue as queues
+import resource
+import signal
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 
@@ -22,14 +24,26 @@ _CONTEXT = multiprocessing.get_context("forkserver")
 _IN_FLIGHT = 4
 
 
+class ChildOutOfMemory(MemoryError):
+    """The child needed more memory than its limit: it raised MemoryError, or a native library
+    aborted it (Rust aborts on a failed allocation)."""
+
+
 async def stream_from_child(
-    produce: Callable[..., Iterable[Any]], *args: Any, preload: Sequence[str] = ()
+    produce: Callable[..., Iterable[Any]],
+    *args: Any,
+    preload: Sequence[str] = (),
+    memory_limit: int | None = None,
 ) -> AsyncIterator[Any]:
     """The items of ``produce(*args)``, computed in a child process. ``produce`` must be a
-    module-level function and ``args`` picklable."""
+    module-level function and ``args`` picklable. With ``memory_limit`` (bytes of address space)
+    the child cannot grow past it: running out raises :class:`ChildOutOfMemory` here, and only
+    the child dies."""
     warm(preload)
     channel = _CONTEXT.Queue(maxsize=_IN_FLIGHT)
-    child = _CONTEXT.Process(target=_produce, args=(produce, args, channel), daemon=True)
+    child = _CONTEXT.Process(
+        target=_produce, args=(produce, args, channel, memory_limit), daemon=True
+    )
     await asyncio.to_thread(child.start)  # waits for the forkserver if it is still starting
     try:
         while True:
@@ -39,7 +53,11 @@ async def stream_from_child(
             elif kind == "done":
                 return
             elif kind == "raised":
+                if memory_limit and isinstance(value, MemoryError):
+                    raise ChildOutOfMemory(f"more than {memory_limit:,} bytes") from value
                 raise value
+            elif memory_limit and child.exitcode == -signal.SIGABRT:
+                raise ChildOutOfMemory(f"more than {memory_limit:,} bytes (aborted)")
             else:
                 raise RuntimeError(f"the child process failed: {value}")
     finally:
@@ -69,7 +87,11 @@ def _next(channel: Any, child: Any) -> tuple[str, Any]:
                 return "crashed", f"exit code {child.exitcode}"
 
 
-def _produce(produce: Callable[..., Iterable[Any]], args: tuple, channel: Any) -> None:
+def _produce(
+    produce: Callable[..., Iterable[Any]], args: tuple, channel: Any, memory_limit: int | None
+) -> None:
+    if memory_limit:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     gc.freeze()  # the preloaded modules' objects: the collector need not walk them again and again
     try:
         for item in produce(*args):

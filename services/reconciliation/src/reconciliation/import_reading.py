@@ -47,11 +47,14 @@ class PackedChecked:
     errors: list[RowError]
 
 
-def blocks(path: str, source: str, dataset: Dataset) -> Iterator[list[tuple[int, tuple]]]:
-    """The file's rows in blocks of (row number, cells in the template's column order)."""
+def blocks(
+    path: str, source: str, dataset: Dataset, memory_limited: bool = False
+) -> Iterator[list[tuple[int, tuple]]]:
+    """The file's rows in blocks of (row number, cells in the template's column order). In a
+    memory-limited process a workbook's cells are not counted first (see ``read_rows``)."""
     if source == "xlsx":
         with open(path, "rb") as stream:
-            yield from read_rows(stream, dataset, block_size=BLOCK)
+            yield from read_rows(stream, dataset, block_size=BLOCK, check_cells=not memory_limited)
         return
     with open(path, "rb") as stream:
         try:
@@ -73,10 +76,12 @@ def _checker(dataset: Dataset) -> Any:
     }[dataset]()
 
 
-def checked_blocks(path: str, source: str, dataset: Dataset) -> Iterator[Checked]:
+def checked_blocks(
+    path: str, source: str, dataset: Dataset, memory_limited: bool = False
+) -> Iterator[Checked]:
     """Each block checked; BA/BS rows get their series appended."""
     checker = _checker(dataset)
-    for block in blocks(path, source, dataset):
+    for block in blocks(path, source, dataset, memory_limited):
         good, errors = checker.check(block)
         rows = [row for _, row in good]
         if dataset is Dataset.COUNTERPARTIES:
@@ -87,10 +92,12 @@ def checked_blocks(path: str, source: str, dataset: Dataset) -> Iterator[Checked
         yield Checked(len(block), rows, errors)
 
 
-def packed_blocks(path: str, source: str, dataset: Dataset) -> Iterator[PackedChecked]:
+def packed_blocks(
+    path: str, source: str, dataset: Dataset, memory_limited: bool = False
+) -> Iterator[PackedChecked]:
     """Each block of the books checked and packed for PostgreSQL."""
     checker = _checker(dataset)
-    for block in blocks(path, source, dataset):
+    for block in blocks(path, source, dataset, memory_limited):
         good, errors = checker.check(block)
         rows = [row for _, row in good]
         if dataset is Dataset.BABS:

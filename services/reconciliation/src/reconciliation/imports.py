@@ -21,7 +21,7 @@ from typing import Any
 
 import structlog
 
-from shared.child_process import stream_from_child, warm
+from shared.child_process import ChildOutOfMemory, stream_from_child, warm
 from shared.db import is_postgres
 from shared.runtime import Runtime
 
@@ -38,6 +38,12 @@ log = structlog.get_logger(__name__)
 
 _CHILD_MODULES = ("reconciliation.import_reading",)
 _PERIOD = BABS_FIELDS.index("period")
+_TOO_LARGE_TO_READ = (
+    "The file was refused: reading its sheet needs more memory than an import may take "
+    "(MUTABIK_RECONCILIATION_IMPORT_CHILD_MEMORY_BYTES); a cell far from the data (a stray value "
+    "in XFD1048576?) makes a sheet that large: delete the rows and columns beyond the data in "
+    "Excel and save it again."
+)
 
 
 class ImportRunner:
@@ -104,11 +110,16 @@ async def _execute(
             if dataset is Dataset.COUNTERPARTIES:
                 await _import_counterparties(uow, tenant_id, path, source, progress, refuse_all)
             else:
-                reading = _Reading(path, source, dataset, in_child)
+                limit = runtime.settings.import_child_memory_bytes
+                reading = _Reading(path, source, dataset, in_child, limit)
                 await _import_book(uow, tenant_id, job_id, reading, progress, refuse_all)
         except (WorkbookError, JsonRowsError) as exc:
             await uow.rollback()
             await _finish(runtime, job_id, progress, "refused", f"The file was refused: {exc}")
+            return
+        except ChildOutOfMemory:
+            await uow.rollback()
+            await _finish(runtime, job_id, progress, "refused", _TOO_LARGE_TO_READ)
             return
         if progress.error_count and refuse_all:
             await uow.rollback()
@@ -125,6 +136,7 @@ class _Reading:
     source: str
     dataset: Dataset
     in_child: bool
+    memory_limit: int
 
 
 async def _import_book(
@@ -159,7 +171,9 @@ async def _import_book(
     args = (reading.path, reading.source, reading.dataset)
     produce = packed_blocks if on_postgres else checked_blocks
     if reading.in_child:
-        items = stream_from_child(produce, *args, preload=_CHILD_MODULES)
+        items = stream_from_child(
+            produce, *args, True, preload=_CHILD_MODULES, memory_limit=reading.memory_limit
+        )
         next_block = functools.partial(anext, items, None)
     else:
         iterator = produce(*args)

@@ -14,6 +14,10 @@ class ReconciliationSettings(ServiceSettings):
     import_in_child_bytes: int | None = 1024 * 1024
     """On PostgreSQL, import files at least this large are read and checked in a child process,
     so reading and storing use both cores; None reads every file in a thread of the service."""
+    import_child_memory_bytes: int = 4 * 1024**3
+    """The address space such a child may take. Its sheet is read without counting the cells
+    first (calamine sizes a dense grid by the farthest cell); one too large for this limit ends
+    that child alone, and the import is refused. Files read in the service itself are counted."""
     business_timezone: str = "Europe/Istanbul"
     """Whose calendar says which day it is: a letter expires when its validity date has passed
     there, and reminders go out by that day."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import uuid
+import zipfile
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -344,6 +345,47 @@ async def test_a_large_file_is_read_in_a_child_process_with_the_same_result(
         [line] = balances.json()["items"][0]["currencies"]
         assert Decimal(line["debit"]) == sum(Decimal(n * 10) for n in range(1, 12001))
         assert Decimal(line["debit_try"]) == sum(Decimal(n * 385) for n in range(1, 12001))
+
+
+def with_far_cell(workbook: bytes) -> bytes:
+    """The workbook with one more value, in XFD1048576: calamine would size its grid to 17
+    billion cells."""
+    source, target = zipfile.ZipFile(io.BytesIO(workbook)), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+                data = data.replace(b"</sheetData>", far)
+            out.writestr(info, data)
+    return target.getvalue()
+
+
+async def test_a_sheet_too_large_for_the_childs_memory_ends_only_the_child(pg_url, xlsx) -> None:
+    """A child reads without counting the cells first, under an address-space limit: a sheet
+    that asks for more ends the child alone, the import is refused whole with the reason, and
+    the service goes on importing."""
+    settings = ReconciliationSettings(
+        database_url=pg_url, import_in_child_bytes=0, import_child_memory_bytes=2 * 1024**3
+    )
+    app = create_app(settings, bus=InProcessBus({}))
+    async with serving(app) as client:
+        auth = await grant_key(app, uuid.uuid4(), Role.ERP)
+        rows = [movement(n, n * 10) for n in range(1, 51)]
+
+        async def send(body: bytes):
+            return await client.post(
+                "/imports/movements", params={"wait": "true"}, headers=auth,
+                files={"file": ("hareketler.xlsx", body, XLSX)},
+            )  # fmt: skip
+
+        refused = await send(with_far_cell(xlsx(MOVEMENT_HEADERS, rows)))
+        assert refused.status_code == 422, refused.text
+        assert "needs more memory than an import may take" in refused.text
+        assert "XFD1048576" in refused.text
+        stored = await send(xlsx(MOVEMENT_HEADERS, rows))
+        assert stored.status_code == 200, stored.text
+        assert stored.json()["rows_created"] == 50
 
 
 async def test_a_row_moved_to_another_month_leaves_the_old_month(service, xlsx) -> None:

@@ -56,7 +56,9 @@ class WorkbookError(ValueError):
     words a user acts on."""
 
 
-def read_rows(source: BinaryIO, dataset: Dataset, *, block_size: int = 5000) -> Iterator[list[Row]]:
+def read_rows(
+    source: BinaryIO, dataset: Dataset, *, block_size: int = 5000, check_cells: bool = True
+) -> Iterator[list[Row]]:
     """Blocks of (excel_row_number, cells) of the first sheet, after the header row was checked.
 
     The file and its header are checked here, before the first block is asked for. The header is
@@ -66,9 +68,13 @@ def read_rows(source: BinaryIO, dataset: Dataset, *, block_size: int = 5000) -> 
     unseen. An empty cell is None; every other cell is as calamine gives it: strings unstripped,
     numbers float (whole numbers too), bool, date, datetime, time or timedelta. A formula cell is
     its cached value; an Excel error value (``#N/A``) reads as empty, as calamine gives it.
+
+    ``check_cells=False`` skips counting the sheet's cells before calamine sizes its grid: only
+    for a process whose memory is limited (``shared.child_process``), where a sheet too large
+    for the limit costs that process and nothing else.
     """
     columns = COLUMNS[dataset]
-    sheet = _first_sheet(source)
+    sheet = _first_sheet(source, check_cells)
     if sheet.start is None:  # iter_rows() of an empty range would panic
         raise WorkbookError("the first sheet is empty")
     # iter_rows() pads the rows above the used range (so counting from 1 gives Excel's row
@@ -107,9 +113,9 @@ def _blank(row: Sequence[Cell]) -> bool:
     return all(type(cell) is str and (not cell or cell.isspace()) for cell in row)
 
 
-def _first_sheet(source: BinaryIO) -> CalamineSheet:
+def _first_sheet(source: BinaryIO, check_cells: bool) -> CalamineSheet:
     source.seek(0)
-    _check_container(source)
+    _check_container(source, check_cells)
     source.seek(0)
     try:
         book = CalamineWorkbook.from_filelike(source)
@@ -120,7 +126,7 @@ def _first_sheet(source: BinaryIO) -> CalamineSheet:
         raise WorkbookError(f"the workbook cannot be read ({exc}); {_SAVE_AS} again") from exc
 
 
-def _check_container(source: BinaryIO) -> None:
+def _check_container(source: BinaryIO, check_cells: bool = True) -> None:
     head = source.read(512)
     source.seek(0)
     if not head:
@@ -132,7 +138,8 @@ def _check_container(source: BinaryIO) -> None:
     try:
         with guard_zip(source, max_ratio=SPREADSHEET_RATIO) as archive:
             _check_parts(archive)
-            check_grid(archive)
+            if check_cells:
+                check_grid(archive)
     except GridTooLarge as exc:
         raise WorkbookError(
             f"{exc}; a cell far from the data (a stray value in XFD1048576?) makes the sheet that "
