@@ -68,7 +68,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("match_speed", (), ("--counterparties", "5000", "--movements", "10000",
                               "--baseline-sample", "10")),
     Bench("voucher_issue", ("--movements", "10000"), ("--movements", "2000")),
-    Bench("import_xlsx", ("--rows", "100000"), ("--rows", "10000"), "--port"),
+    Bench("import_xlsx", ("--rows", "200000"), ("--rows", "10000"), "--port"),
     Bench("babs_compute", ("--repeat", "3"),
           ("--counterparties", "5000", "--movements", "100000", "--babs", "100000",
            "--repeat", "1")),
