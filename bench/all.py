@@ -1,6 +1,6 @@
 """Every benchmark, one table: figure, value, baseline, ratio, target.
 
-    .venv/bin/python bench/all.py                            # the full run, ≈ 10 minutes
+    .venv/bin/python bench/all.py                            # the full run, ≈ 6 minutes (quiet machine)
     .venv/bin/python bench/all.py --quick                    # small sizes, ≈ 2 minutes
     .venv/bin/python bench/all.py --only ingest_mt940 smtp_send
     .venv/bin/python bench/all.py --write docs/performance.md
@@ -281,7 +281,7 @@ All benchmarks in one table, written by `{command}`. Each benchmark's docstring
 (`bench/<name>.py`) says what it measures and against which baseline; the ratio is the
 benchmark's own (usually figure / baseline, for the BA/BS and balance queries seconds / the
 baseline's seconds, so lower is better). ✓ / ✗: the target is met / missed. The sizes are
-those in `bench/all.py` (`BENCHES`); the full run takes ≈ 10 minutes on 2 cores, `--quick` ≈ 2
+those in `bench/all.py` (`BENCHES`); the full run takes ≈ 6 minutes on 2 cores, `--quick` ≈ 2
 (small sizes, to check that everything runs — not figures to compare).
 
 {note}{markdown_table(table)}
