@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    PostgresConnectionError,
+    TooManyConnectionsError,
+)
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 
@@ -48,3 +55,22 @@ async def ping(engine: AsyncEngine) -> None:
     """Raise unless the database answers."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database cannot be reached or was shut down,
+    rather than that the request was wrong: the transaction rolled back, a retry may succeed."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, (InterfaceError, ConnectionError, PostgresConnectionError)):
+            return True
+        if isinstance(seen, (AdminShutdownError, CannotConnectNowError, TooManyConnectionsError)):
+            return True
+        if isinstance(seen, DBAPIError) and isinstance(seen.orig, ConnectionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -5,18 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from asyncpg.exceptions import (
-    AdminShutdownError,
-    CannotConnectNowError,
-    PostgresConnectionError,
-    TooManyConnectionsError,
-)
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..db import database_away
 from ..errors import MutabikError
 
 log = structlog.get_logger(__name__)
@@ -78,6 +72,9 @@ def internal_error(path: str) -> JSONResponse:
     return problem_response(500, body)
 
 
+RETRY_AFTER_SECONDS = 5
+
+
 def unavailable(path: str, reason: str) -> JSONResponse:
     body = {
         "type": "https://mutabik.dev/problems/unavailable",
@@ -87,28 +84,6 @@ def unavailable(path: str, reason: str) -> JSONResponse:
         "instance": path,
     }
     return problem_response(503, body, {"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-
-RETRY_AFTER_SECONDS = 5
-
-
-def database_away(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what caused it) says the database cannot be reached or was shut down,
-    rather than that the request was wrong: the transaction rolled back, a retry may succeed."""
-    seen: BaseException | None = exc
-    for _ in range(5):
-        if seen is None:
-            return False
-        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
-            return True
-        if isinstance(seen, (InterfaceError, ConnectionError, PostgresConnectionError)):
-            return True
-        if isinstance(seen, (AdminShutdownError, CannotConnectNowError, TooManyConnectionsError)):
-            return True
-        if isinstance(seen, DBAPIError) and isinstance(seen.orig, ConnectionError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def server_failure(exc: BaseException, path: str) -> JSONResponse:
